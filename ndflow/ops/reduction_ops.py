@@ -1,0 +1,188 @@
+"""Reductions (``tf.reduce_*``, ``tf.math.argmax`` ...)."""
+import numpy as np
+
+from ndflow.ops._base import Op, execute, convert, wrap, normalize_axis, InvalidArgumentError
+from ndflow.ops import math_ops as M
+from ndflow.ops import array_ops as A
+
+
+def _grad_shape(in_shape, axes):
+    """Shape of a kept-dims reduction result, used to broadcast the gradient back."""
+    return tuple(1 if i in axes else d for i, d in enumerate(in_shape))
+
+
+class Sum(Op):
+    def __init__(self, axes, keepdims):
+        self.axes = axes
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        return np.sum(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, dy):
+        x = self.inputs[0]
+        shape = x._value.shape
+        if not self.keepdims:
+            dy = A.reshape(dy, _grad_shape(shape, self.axes))
+        return (A.broadcast_to(dy, shape),)
+
+
+class Mean(Op):
+    def __init__(self, axes, keepdims):
+        self.axes = axes
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        if x.dtype.kind in "iu":
+            return np.mean(x, axis=self.axes, keepdims=self.keepdims).astype(x.dtype)
+        return np.mean(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, dy):
+        x = self.inputs[0]
+        shape = x._value.shape
+        n = 1
+        for a in self.axes:
+            n *= shape[a]
+        if not self.keepdims:
+            dy = A.reshape(dy, _grad_shape(shape, self.axes))
+        return (A.broadcast_to(M.divide(dy, max(n, 1)), shape),)
+
+
+class _Extreme(Op):
+    """max/min: the gradient goes to the extreme elements, split evenly among ties."""
+    np_fn = None
+
+    def __init__(self, axes, keepdims):
+        self.axes = axes
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        return type(self).np_fn(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, dy):
+        x = self.inputs[0]
+        shape = x._value.shape
+        kshape = _grad_shape(shape, self.axes)
+        y = self.outputs._value.reshape(kshape)
+        mask = (x._value == y).astype(x._value.dtype)
+        mask /= mask.sum(axis=self.axes, keepdims=True)
+        if not self.keepdims:
+            dy = A.reshape(dy, kshape)
+        return (M.multiply(dy, wrap(mask)),)
+
+
+class Max(_Extreme):
+    np_fn = staticmethod(np.max)
+
+
+class Min(_Extreme):
+    np_fn = staticmethod(np.min)
+
+
+class Prod(Op):
+    def __init__(self, axes, keepdims):
+        self.axes = axes
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        return np.prod(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, dy):
+        # d prod / d x_i = prod of the others; computed without dividing (zeros allowed)
+        x = self.inputs[0]
+        xv = x._value
+        shape = xv.shape
+        kshape = _grad_shape(shape, self.axes)
+        moved = np.moveaxis(xv, self.axes, tuple(range(len(self.axes))))
+        lead = int(np.prod([shape[a] for a in self.axes], dtype=np.int64))
+        flat = moved.reshape((lead,) + moved.shape[len(self.axes):])
+        ones = np.ones_like(flat[:1])
+        left = np.cumprod(np.concatenate([ones, flat[:-1]], axis=0), axis=0)
+        right = np.cumprod(np.concatenate([ones, flat[:0:-1]], axis=0), axis=0)[::-1]
+        others = (left * right).reshape(moved.shape)
+        others = np.moveaxis(others, tuple(range(len(self.axes))), self.axes)
+        if not self.keepdims:
+            dy = A.reshape(dy, kshape)
+        return (M.multiply(dy, wrap(others)),)
+
+
+def _reduce(op_cls, opname, float_result=False):
+    def fn(input_tensor, axis=None, keepdims=False, name=None):
+        x = convert(input_tensor)
+        if x._value.dtype == np.bool_ and op_cls is not None and opname in (
+                "reduce_sum", "reduce_mean", "reduce_prod"):
+            raise InvalidArgumentError("%s does not accept a bool tensor; cast it first, "
+                                       "e.g. tf.cast(x, tf.float32)." % opname)
+        axes = normalize_axis(axis, x._value.ndim, opname)
+        if x._value.ndim == 0:
+            return x
+        return execute(op_cls(axes, bool(keepdims)), (x,))
+    fn.__name__ = opname
+    fn.__qualname__ = opname
+    fn.__doc__ = "``tf.%s``: reduce over ``axis`` (all axes when None)." % opname
+    return fn
+
+
+reduce_sum = _reduce(Sum, "reduce_sum")
+reduce_mean = _reduce(Mean, "reduce_mean")
+reduce_max = _reduce(Max, "reduce_max")
+reduce_min = _reduce(Min, "reduce_min")
+reduce_prod = _reduce(Prod, "reduce_prod")
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    x = convert(input_tensor)
+    mean = reduce_mean(x, axis=axis, keepdims=True)
+    return reduce_mean(M.square(M.subtract(x, mean)), axis=axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    return M.sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    x = convert(input_tensor)
+    m = A.stop_gradient(reduce_max(x, axis=axis, keepdims=True))
+    m = M.where(M.is_finite(m), m, M.zeros_like(m))
+    s = M.log(reduce_sum(M.exp(M.subtract(x, m)), axis=axis, keepdims=True))
+    out = M.add(s, m)
+    if not keepdims:
+        axes = normalize_axis(axis, x._value.ndim, "reduce_logsumexp")
+        out = A.squeeze(out, axis=list(axes)) if axes else out
+    return out
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    x = convert(input_tensor)
+    return wrap(np.any(x._value, axis=normalize_axis(axis, x._value.ndim, "reduce_any"),
+                       keepdims=keepdims))
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    x = convert(input_tensor)
+    return wrap(np.all(x._value, axis=normalize_axis(axis, x._value.ndim, "reduce_all"),
+                       keepdims=keepdims))
+
+
+def _arg(np_fn, opname):
+    def fn(input, axis=None, output_type=np.int64, name=None):
+        from ndflow.backend import dtypes
+        x = convert(input)
+        if axis is None:
+            axis = 0
+        (ax,) = normalize_axis(axis, x._value.ndim, opname)
+        return wrap(np_fn(x._value, axis=ax).astype(dtypes.as_dtype(output_type)._np))
+    fn.__name__ = opname
+    return fn
+
+
+argmax = _arg(np.argmax, "argmax")
+argmin = _arg(np.argmin, "argmin")
+
+
+def count_nonzero(input, axis=None, keepdims=False, dtype=np.int64, name=None):
+    from ndflow.backend import dtypes
+    x = convert(input)
+    res = np.count_nonzero(x._value, axis=normalize_axis(axis, x._value.ndim, "count_nonzero"),
+                           keepdims=keepdims)
+    return wrap(np.asarray(res).astype(dtypes.as_dtype(dtype)._np))
