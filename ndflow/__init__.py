@@ -14,7 +14,7 @@ from ndflow.backend.dtypes import (DType, as_dtype, float16, float32, float64, h
                                    complex64, complex128, string)
 from ndflow.core import (Tensor, TensorShape, Variable, GradientTape, UnconnectedGradients,
                          convert_to_tensor, is_tensor, stop_gradient, custom_gradient,
-                         VariableAggregation, VariableSynchronization, errors)
+                         VariableAggregation, VariableSynchronization, errors, function)
 from ndflow import ops as _ops  # attaches the Tensor operators
 from ndflow.ops.math_ops import (
     add, subtract, multiply, divide, truediv, floordiv, pow, negative, abs, sign, square,

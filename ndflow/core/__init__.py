@@ -6,3 +6,4 @@ from ndflow.core.variable import (Variable, VariableSlice, VariableAggregation,
 from ndflow.core.engine import (Op, execute, record, GradientTape, UnconnectedGradients,
                                 stop_gradient, custom_gradient)
 from ndflow.core import errors
+from ndflow.core.function import function

@@ -1,0 +1,2 @@
+"""``keras.callbacks``."""
+from ndflow.keras.callbacks.base import Callback, CallbackList, History

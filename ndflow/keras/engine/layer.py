@@ -1,0 +1,491 @@
+"""The Keras ``Layer`` base class.
+
+Contract (as in Keras): ``__init__`` stores and validates arguments; ``build(input_shape)``
+creates weights with ``add_weight``; ``call(inputs, training=None, mask=None)`` computes;
+``get_config`` returns everything ``from_config`` needs to rebuild the layer.
+
+``__call__`` does the bookkeeping around ``call``: symbolic inputs (``keras.Input``) go to
+the Functional machinery; concrete inputs are converted to tensors, the layer is built on
+first use, the ``training`` flag is passed down to nested layers, and losses added during
+the call (activity regularizers, ``add_loss``) are collected.
+"""
+import inspect
+
+import numpy as np
+
+from ndflow.backend import dtypes as _dt
+from ndflow.core.tensor import Tensor, convert_to_tensor
+from ndflow.core.variable import Variable
+from ndflow.core.shape import TensorShape
+from ndflow.keras.engine import naming
+
+_call_context = {"training": None, "depth": 0}
+
+
+class KerasVariable(Variable):
+    """A Variable made by ``Layer.add_weight``: ``name`` is the short name (``kernel``),
+    ``path`` the full one (``dense/kernel``), as in Keras 3."""
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def path(self):
+        return getattr(self, "_path", self._name)
+
+
+def _is_symbolic(x):
+    from ndflow.keras.engine.keras_tensor import KerasTensor
+    if isinstance(x, KerasTensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_is_symbolic(v) for v in x)
+    if isinstance(x, dict):
+        return any(_is_symbolic(v) for v in x.values())
+    return False
+
+
+def _shape_of(x):
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_of(v) for k, v in x.items()}
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        return None
+    return tuple(shape)
+
+
+def _to_tensors(x, dtype):
+    """Convert call inputs to tensors; floating inputs are cast to the layer's dtype."""
+    if isinstance(x, Tensor):
+        if dtype is not None and x._value.dtype.kind == "f" and x._value.dtype != dtype:
+            from ndflow.ops.math_ops import cast
+            return cast(x, dtype)
+        return x
+    if isinstance(x, np.ndarray):
+        if dtype is not None and x.dtype.kind in "f" and x.dtype != dtype:
+            x = x.astype(dtype)
+        elif dtype is not None and x.dtype.kind in "iub" and False:
+            x = x.astype(dtype)
+        return convert_to_tensor(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_tensors(v, dtype) for v in x)
+    if isinstance(x, dict):
+        return {k: _to_tensors(v, dtype) for k, v in x.items()}
+    if isinstance(x, (int, float)):
+        return convert_to_tensor(x, dtype=dtype if isinstance(x, float) else None)
+    if hasattr(x, "__array__") and not isinstance(x, str):
+        return _to_tensors(np.asarray(x), dtype)
+    return x
+
+
+class Layer:
+    """Base class of every layer (and of Model)."""
+
+    # a layer class that handles masks sets this to True
+    supports_masking = False
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
+                 batch_input_shape=None, input_dim=None, batch_size=None, autocast=True,
+                 activity_regularizer=None, **kwargs):
+        allowed = {"input_dtype", "weights", "dynamic", "sparse", "ragged"}
+        bad = set(kwargs) - allowed
+        if bad:
+            raise TypeError("%s.__init__ got unexpected keyword argument(s) %s. "
+                            "Check the spelling against the Keras documentation of %s."
+                            % (type(self).__name__, sorted(bad), type(self).__name__))
+        object.__setattr__(self, "_layers", [])
+        object.__setattr__(self, "_tracked_variables", [])
+        self._trainable = bool(trainable)
+        self.name = name if name else naming.unique_name(
+            naming.to_snake_case(type(self).__name__))
+        self._dtype = _dt.as_dtype(dtype) if dtype is not None and not isinstance(
+            dtype, dict) else None
+        self.built = False
+        self._losses = []            # losses added during the last call
+        self._added_losses = []      # losses added outside of call (constant terms)
+        self._build_shapes = None
+        self.input_spec = None
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._initial_weights = kwargs.get("weights")
+        self.activity_regularizer = activity_regularizer
+        if activity_regularizer is not None:
+            from ndflow.keras import regularizers
+            self.activity_regularizer = regularizers.get(activity_regularizer)
+        # input_shape= is accepted on any layer, without a warning (Keras 2 behaviour)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        elif input_dim is not None:
+            self._batch_input_shape = (batch_size, int(input_dim))
+        else:
+            self._batch_input_shape = None
+        self._call_has_training = "training" in _call_params(type(self).call)
+        self._call_has_mask = "mask" in _call_params(type(self).call)
+
+    # ---- dtype ----
+    @property
+    def dtype(self):
+        return (self._dtype or _dt.as_dtype(_dt.floatx())).name
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
+
+    # ---- attribute tracking ----
+    def __setattr__(self, name, value):
+        if not name.startswith("__"):
+            self._track(value)
+        object.__setattr__(self, name, value)
+
+    def _track(self, value):
+        if isinstance(value, Layer):
+            if value is not self and not any(value is l for l in self.__dict__.get("_layers", [])):
+                self.__dict__.setdefault("_layers", []).append(value)
+        elif isinstance(value, Variable):
+            tv = self.__dict__.setdefault("_tracked_variables", [])
+            if not any(value is v for v in tv):
+                tv.append(value)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                if isinstance(v, (Layer, Variable, list, tuple, dict)):
+                    self._track(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                if isinstance(v, (Layer, Variable, list, tuple, dict)):
+                    self._track(v)
+
+    def __delattr__(self, name):
+        value = self.__dict__.get(name)
+        object.__delattr__(self, name)
+        if isinstance(value, Layer):
+            self._layers = [l for l in self._layers if l is not value]
+        elif isinstance(value, Variable):
+            self._tracked_variables = [v for v in self._tracked_variables if v is not value]
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        seen = set()
+        out = []
+
+        def visit(layer):
+            if id(layer) in seen:
+                return
+            seen.add(id(layer))
+            out.append(layer)
+            if recursive or layer is self:
+                for sub in layer._layers:
+                    visit(sub)
+        visit(self)
+        return out if include_self else out[1:]
+
+    # ---- weights ----
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                   regularizer=None, trainable=True, constraint=None, aggregation=None,
+                   synchronization=None, use_resource=None, **kwargs):
+        from ndflow.keras import initializers, regularizers, constraints
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dt = _dt.as_dtype(dtype) if dtype is not None else _dt.as_dtype(self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dt.is_floating else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=dt.name) if not isinstance(init, (Tensor, np.ndarray)) \
+            else init
+        value = np.asarray(getattr(value, "_value", value), dtype=dt._np)
+        if value.shape != shape:
+            value = np.broadcast_to(value, shape).copy()
+        var = KerasVariable(value, trainable=trainable, name=name or "variable")
+        var._path = "%s/%s" % (self.name, name or "variable")
+        var.regularizer = regularizers.get(regularizer) if regularizer is not None else None
+        var.constraint = constraints.get(constraint) if constraint is not None else None
+        self._tracked_variables.append(var)
+        return var
+
+    def add_variable(self, *args, **kwargs):
+        return self.add_weight(*args, **kwargs)
+
+    def _own_variables(self):
+        return list(self._tracked_variables)
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out = [v for v in self._tracked_variables if v.trainable]
+        for sub in self._layers:
+            out.extend(sub.trainable_weights)
+        return _unique(out)
+
+    @property
+    def non_trainable_weights(self):
+        out = [v for v in self._tracked_variables if not v.trainable or not self.trainable]
+        for sub in self._layers:
+            if self.trainable:
+                out.extend(sub.non_trainable_weights)
+            else:
+                out.extend(sub.weights)
+        return _unique(out)
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for sub in self._layers:
+            sub.trainable = value
+
+    def get_weights(self):
+        return [np.array(v._value, copy=True) for v in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                "Layer %r: set_weights got a list of %d arrays but the layer has %d weights "
+                "(%s)." % (self.name, len(weights), len(params),
+                           ", ".join("%s %s" % (v.path if hasattr(v, "path") else v.name,
+                                                tuple(v.shape)) for v in params)))
+        for v, w in zip(params, weights):
+            w = np.asarray(w)
+            if tuple(w.shape) != tuple(v._value.shape):
+                raise ValueError(
+                    "Layer %r: weight %r has shape %s but set_weights got an array of shape %s."
+                    % (self.name, getattr(v, "path", v.name), tuple(v._value.shape),
+                       tuple(w.shape)))
+            v.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                "You tried to call count_params on layer %r, but the layer isn't built. "
+                "Build it first by calling it on data or with build(input_shape)." % self.name)
+        return int(sum(int(np.prod(v._value.shape)) for v in self.weights))
+
+    # ---- losses ----
+    def add_loss(self, loss):
+        if callable(loss) and not isinstance(loss, Tensor):
+            self._added_losses.append(loss)
+        elif _call_context["depth"] > 0:
+            self._losses.append(loss)
+        else:
+            self._added_losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses from the last call, constant losses and weight regularization penalties."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            for l in layer._added_losses:
+                out.append(l() if callable(l) and not isinstance(l, Tensor) else l)
+            for v in layer._tracked_variables:
+                reg = getattr(v, "regularizer", None)
+                if reg is not None and v.trainable and layer.trainable:
+                    out.append(reg(v))
+        return out
+
+    def _clear_call_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # ---- building and calling ----
+    def build(self, input_shape=None):
+        self._build_shapes = input_shape
+        self.built = True
+
+    def _maybe_build(self, inputs):
+        if self.built:
+            return
+        shapes = _shape_of(inputs)
+        if isinstance(shapes, list) and len(shapes) == 1 and not isinstance(inputs, (list, tuple)):
+            shapes = shapes[0]
+        self.build(shapes)
+        self.built = True
+        if self._build_shapes is None:
+            self._build_shapes = shapes
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            if "inputs" in kwargs:
+                args = (kwargs.pop("inputs"),)
+            else:
+                raise TypeError("%s was called without inputs." % self.name)
+        inputs = args[0]
+        if _is_symbolic(inputs) or any(_is_symbolic(a) for a in args[1:]) or any(
+                _is_symbolic(v) for v in kwargs.values()):
+            from ndflow.keras.engine.keras_tensor import symbolic_call
+            return symbolic_call(self, args, kwargs)
+        dtype = (self._dtype or _dt.as_dtype(_dt.floatx()))._np if self._autocast_inputs() \
+            else None
+        inputs = _to_tensors(inputs, dtype)
+        args = (inputs,) + tuple(args[1:])
+        self._check_input(inputs)
+        # training flag: explicit argument, else the enclosing call's, else None
+        training = kwargs.get("training", None)
+        outer_training = _call_context["training"]
+        if training is None:
+            training = outer_training
+        if self._call_has_training:
+            kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        if not self._call_has_mask:
+            kwargs.pop("mask", None)
+        if not self.built:
+            self._maybe_build(inputs)
+        if _call_context["depth"] == 0:
+            self._clear_call_losses()
+        _call_context["depth"] += 1
+        _call_context["training"] = training
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            _call_context["depth"] -= 1
+            _call_context["training"] = outer_training
+        if self.activity_regularizer is not None:
+            for o in _flat(outputs):
+                self._losses.append(self.activity_regularizer(o) / max(
+                    1, o._value.shape[0] if o._value.ndim else 1))
+        return outputs
+
+    def _autocast_inputs(self):
+        return True
+
+    def _check_input(self, inputs):
+        """Compare concrete inputs with the shape this layer was built for."""
+        spec = self.input_spec
+        if spec is None:
+            return
+        from ndflow.keras.engine.input_spec import check_input
+        check_input(self, spec, inputs)
+
+    def compute_output_shape(self, input_shape):
+        from ndflow.keras.engine.keras_tensor import infer_output_shape
+        return infer_output_shape(self, input_shape)
+
+    # ---- config ----
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def get_build_config(self):
+        if self._build_shapes is not None:
+            return {"input_shape": self._build_shapes}
+        return None
+
+    def build_from_config(self, config):
+        if config and config.get("input_shape") is not None and not self.built:
+            self.build(config["input_shape"])
+            self.built = True
+
+    # ---- symbolic attributes set by the Functional machinery ----
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError("Layer %r has never been called on a symbolic input, so it "
+                                 "has no defined input." % self.name)
+        return self._inbound_nodes[0].input_tensors_structure
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError("Layer %r has never been called on a symbolic input, so it "
+                                 "has no defined output." % self.name)
+        return self._inbound_nodes[0].output_tensors_structure
+
+    @property
+    def input_shape(self):
+        if self._batch_input_shape is not None and not self._inbound_nodes:
+            return self._batch_input_shape
+        return _nested_shape(self.input)
+
+    @property
+    def output_shape(self):
+        return _nested_shape(self.output)
+
+    def __repr__(self):
+        return "<%s name=%s, built=%s>" % (type(self).__name__, self.name, self.built)
+
+
+def _nested_shape(x):
+    if isinstance(x, (list, tuple)):
+        return [_nested_shape(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _nested_shape(v) for k, v in x.items()}
+    return tuple(x.shape)
+
+
+def _flat(x):
+    if isinstance(x, Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        out = []
+        for v in x:
+            out.extend(_flat(v))
+        return out
+    if isinstance(x, dict):
+        out = []
+        for v in x.values():
+            out.extend(_flat(v))
+        return out
+    return []
+
+
+def _unique(vs):
+    seen = set()
+    out = []
+    for v in vs:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def _call_params(fn):
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+def in_training_phase():
+    return _call_context["training"]
