@@ -7,6 +7,7 @@
 distribution load on first use (PEP 562 ``__getattr__`` below).
 """
 __version__ = "0.1.0"
+VERSION = __version__
 
 from ndflow.backend import dtypes as _dtypes
 from ndflow.backend.dtypes import (DType, as_dtype, float16, float32, float64, half, double,
@@ -15,23 +16,37 @@ from ndflow.backend.dtypes import (DType, as_dtype, float16, float32, float64, h
 from ndflow.core import (Tensor, TensorShape, Variable, GradientTape, UnconnectedGradients,
                          convert_to_tensor, is_tensor, stop_gradient, custom_gradient,
                          VariableAggregation, VariableSynchronization, errors, function)
+from ndflow.core.tensor_spec import TensorSpec
+from ndflow.backend.device import device
 from ndflow import ops as _ops  # attaches the Tensor operators
 from ndflow.ops.math_ops import (
     add, subtract, multiply, divide, truediv, floordiv, pow, negative, abs, sign, square,
     sqrt, rsqrt, exp, log, sin, cos, tan, tanh, sigmoid, maximum, minimum, round, floor,
     ceil, equal, not_equal, less, less_equal, greater, greater_equal, logical_and,
-    logical_or, logical_not, where, cast, clip_by_value, ones_like, zeros_like, add_n,
-    squared_difference, is_nan, is_inf, is_finite, saturate_cast)
+    logical_or, logical_not, where, cast, clip_by_value, clip_by_norm, ones_like,
+    zeros_like, add_n, squared_difference, is_nan, is_inf, is_finite, saturate_cast,
+    cumsum, cumprod, realdiv, atan2, acos, asin, atan, cosh, sinh, scalar_mul)
 from ndflow.ops.reduction_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min,
                                       reduce_prod, reduce_std, reduce_variance,
                                       reduce_logsumexp, reduce_any, reduce_all, argmax,
-                                      argmin, count_nonzero)
+                                      argmin, count_nonzero, norm)
 from ndflow.ops.array_ops import (reshape, broadcast_to, transpose, expand_dims, squeeze,
                                   concat, stack, unstack, split, tile, gather, zeros, ones,
                                   fill, eye, identity, shape, size, rank, one_hot, slice,
-                                  strided_slice)
+                                  strided_slice, constant, linspace, reverse, repeat, pad,
+                                  gather_nd, scatter_nd, tensor_scatter_nd_update,
+                                  tensor_scatter_nd_add, tensor_scatter_nd_sub, boolean_mask,
+                                  sort, argsort, unique, unique_with_counts, roll, meshgrid)
 from ndflow.ops.array_ops import range_ as range
-from ndflow.ops.linalg_ops import matmul
+from ndflow.ops.linalg_ops import matmul, tensordot, einsum
+from ndflow.ops.control_flow_ops import (cond, case, while_loop, map_fn, vectorized_map,
+                                         clip_by_global_norm, ensure_shape, get_static_value,
+                                         searchsorted, name_scope, control_dependencies,
+                                         init_scope, executing_eagerly, py_function,
+                                         numpy_function)
+from ndflow.ops.control_flow_ops import print_ as print
+from ndflow.core.module import Module
+from ndflow.backend import dtypes
 from ndflow import math, linalg, nn, random, config  # noqa: E402  (namespace modules)
 
 bool = _dtypes.bool_

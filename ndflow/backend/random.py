@@ -8,8 +8,9 @@
 """
 import numpy as np
 
+# numpy.random is imported on first use (it costs about half of `import ndflow`)
 _DEFAULT_GLOBAL_SEED = 87654321
-_state = {"global_seed": None, "global_gen": np.random.default_rng(), "op_gens": {}}
+_state = {"global_seed": None, "global_gen": None, "op_gens": {}}
 
 
 def set_seed(seed):
@@ -25,10 +26,17 @@ def get_global_seed():
     return _state["global_seed"]
 
 
+def _global_gen():
+    gen = _state["global_gen"]
+    if gen is None:
+        gen = _state["global_gen"] = np.random.default_rng()
+    return gen
+
+
 def generator(seed=None):
     """The NumPy Generator a random op with op seed ``seed`` should draw from."""
     if seed is None:
-        return _state["global_gen"]
+        return _global_gen()
     g = _state["global_seed"]
     key = (_DEFAULT_GLOBAL_SEED if g is None else g, int(seed))
     gen = _state["op_gens"].get(key)
@@ -40,4 +48,18 @@ def generator(seed=None):
 
 def fresh_seed():
     """A 63-bit integer drawn from the global stream (seeds layers, shuffles, ...)."""
-    return int(_state["global_gen"].integers(0, 2 ** 63 - 1))
+    return int(_global_gen().integers(0, 2 ** 63 - 1))
+
+
+def get_state():
+    """A snapshot of the global random state (for checkpoints such as BackupAndRestore)."""
+    return {"global_seed": _state["global_seed"],
+            "bit_generator": _global_gen().bit_generator.state}
+
+
+def set_state(state):
+    """Restore a snapshot taken by ``get_state``."""
+    _state["global_seed"] = state.get("global_seed")
+    gen = _global_gen()
+    if "bit_generator" in state:
+        gen.bit_generator.state = state["bit_generator"]

@@ -26,3 +26,69 @@ def list_physical_devices(device_type=None):
 
 def list_logical_devices(device_type=None):
     return list_physical_devices(device_type)
+
+
+def get_visible_devices(device_type=None):
+    return list_physical_devices(device_type)
+
+
+def set_visible_devices(devices, device_type=None):
+    """Accepted for compatibility; only the CPU exists, so nothing changes."""
+    devices = devices if isinstance(devices, (list, tuple)) else [devices]
+    for d in devices:
+        if not isinstance(d, PhysicalDevice):
+            raise ValueError("set_visible_devices expects PhysicalDevice objects from "
+                             "tf.config.list_physical_devices(), got %r." % (d,))
+
+
+_run_eagerly = [False]
+
+
+def run_functions_eagerly(run_eagerly):
+    """Make ``tf.function`` run its Python function directly (for debugging)."""
+    _run_eagerly[0] = bool(run_eagerly)
+
+
+def functions_run_eagerly():
+    return _run_eagerly[0]
+
+
+class experimental:
+    """``tf.config.experimental``: memory settings accepted for compatibility."""
+
+    @staticmethod
+    def set_memory_growth(device, enable):
+        pass
+
+    @staticmethod
+    def get_memory_growth(device):
+        return False
+
+    @staticmethod
+    def enable_op_determinism():
+        pass  # ndflow's CPU kernels are already deterministic
+
+    list_physical_devices = staticmethod(list_physical_devices)
+    set_visible_devices = staticmethod(set_visible_devices)
+    get_visible_devices = staticmethod(get_visible_devices)
+
+
+class threading:
+    _intra = [0]
+    _inter = [0]
+
+    @staticmethod
+    def set_intra_op_parallelism_threads(n):
+        threading._intra[0] = int(n)
+
+    @staticmethod
+    def get_intra_op_parallelism_threads():
+        return threading._intra[0]
+
+    @staticmethod
+    def set_inter_op_parallelism_threads(n):
+        threading._inter[0] = int(n)
+
+    @staticmethod
+    def get_inter_op_parallelism_threads():
+        return threading._inter[0]

@@ -42,21 +42,37 @@ class Op:
         return type(self).__name__
 
 
+_new_tensor = Tensor.__new__
+
+
 def _wrap(value):
     if type(value) is not _ndarray:
         value = np.asarray(value)
-    t = Tensor.__new__(Tensor)
+    t = _new_tensor(Tensor)
     t._value = value
     return t
 
 
 def execute(op, inputs):
-    """Run ``op`` on a tuple of Tensors and return its Tensor output(s)."""
-    out = op.forward(*[t._value for t in inputs])
-    if op.multi_output:
-        outs = tuple(_wrap(o) for o in out)
+    """Run ``op`` on a tuple of Tensors and return its Tensor output(s).
+
+    This is the hot path of every eager program: with no tape recording it only unpacks
+    the arrays, runs the kernel and wraps the result.
+    """
+    n = len(inputs)
+    if n == 2:
+        out = op.forward(inputs[0]._value, inputs[1]._value)
+    elif n == 1:
+        out = op.forward(inputs[0]._value)
     else:
-        outs = _wrap(out)
+        out = op.forward(*[t._value for t in inputs])
+    if op.multi_output:
+        outs = tuple([_wrap(o) for o in out])
+    else:
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        outs = _new_tensor(Tensor)
+        outs._value = out
     if _tapes:
         record(op, inputs, outs)
     return outs
@@ -212,21 +228,16 @@ class GradientTape:
 
     def _record(self, op, inputs, outs):
         tracked = self._tracked
-        needs = []
-        any_need = False
-        for t in inputs:
-            tid = id(t)
-            if tid in tracked:
-                needs.append(True)
-                any_need = True
-            elif self._watch_accessed and _is_trainable_variable(t) and t._value.dtype.kind == "f":
-                tracked.add(tid)
-                self._watched.append(t)
-                needs.append(True)
-                any_need = True
-            else:
-                needs.append(False)
-        if not any_need:
+        needs = [id(t) in tracked for t in inputs]
+        if self._watch_accessed:
+            for i, t in enumerate(inputs):
+                # a trainable float variable is watched the first time an op reads it
+                if t._is_variable and not needs[i] and t.trainable and \
+                        t._value.dtype.kind == "f":
+                    tracked.add(id(t))
+                    self._watched.append(t)
+                    needs[i] = True
+        if True not in needs:
             return
         op.inputs = inputs
         op.outputs = outs

@@ -38,3 +38,39 @@ class OutOfRangeError(OpError):
 
 class UnknownError(OpError):
     pass
+
+
+class CancelledError(OpError):
+    pass
+
+
+class DeadlineExceededError(OpError):
+    pass
+
+
+class AlreadyExistsError(OpError):
+    pass
+
+
+class PermissionDeniedError(OpError):
+    pass
+
+
+class UnauthenticatedError(OpError):
+    pass
+
+
+class AbortedError(OpError):
+    pass
+
+
+class InternalError(OpError):
+    pass
+
+
+class UnavailableError(OpError):
+    pass
+
+
+class DataLossError(OpError):
+    pass

@@ -19,6 +19,7 @@ class Tensor:
 
     __slots__ = ("_value", "__weakref__")
     __array_priority__ = 100  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
+    _is_variable = False      # Variable sets True (a class attribute: fast to test)
 
     def __init__(self, value):
         if type(value) is not _ndarray:
@@ -48,6 +49,12 @@ class Tensor:
 
     def get_shape(self):
         return self.shape
+
+    def set_shape(self, shape):
+        """Check that ``shape`` is compatible with the (always known) eager shape."""
+        if not TensorShape(shape).is_compatible_with(self._value.shape):
+            raise ValueError("Tensor's shape %s is not compatible with supplied shape %s."
+                             % (_shape_str(self._value.shape), TensorShape(shape)))
 
     def numpy(self):
         """The value as a NumPy array (a NumPy scalar for a 0-d tensor)."""

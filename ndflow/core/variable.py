@@ -81,6 +81,11 @@ class Variable(Tensor):
 
     # ---- assignment ----
     def _coerce(self, value, what):
+        if isinstance(value, Tensor) and value._value.dtype != self._value.dtype:
+            raise TypeError(
+                "Variable.%s: variable %r has dtype %s but the value is a tensor of dtype %s. "
+                "Cast it first: tf.cast(value, tf.%s)." % (what, self._name, self.dtype.name,
+                                                  value.dtype.name, self.dtype.name))
         arr = _as_array(value, self._value.dtype)
         if arr.shape != self._value.shape:
             if arr.size == self._value.size and arr.ndim == 0:

@@ -1,3 +1,8 @@
 """``tf.linalg``."""
-from ndflow.ops.linalg_ops import matmul
+from ndflow.ops.linalg_ops import (matmul, matvec, tensordot, einsum, inv, det, solve,
+                                   diag_part, diag, trace, norm, l2_normalize,
+                                   matrix_transpose)
 from ndflow.ops.array_ops import eye
+
+adjoint = matrix_transpose
+from ndflow.ops.control_flow_ops import global_norm

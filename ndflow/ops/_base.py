@@ -28,36 +28,47 @@ def binary_args(x, y, opname):
     if xt and yt:
         if x._value.dtype != y._value.dtype:
             raise InvalidArgumentError(
-                "%s: cannot combine a %s tensor with a %s tensor (shapes %s and %s). "
-                "ndflow, like TensorFlow, does not promote dtypes: cast one side first, "
-                "e.g. tf.cast(y, %s)." % (
-                    opname, x.dtype.name, y.dtype.name, tuple(x._value.shape),
+                "%s: cannot combine a tensor of dtype %s (shape %s) with a tensor of dtype "
+                "%s (shape %s). ndflow, like TensorFlow, does not promote dtypes: cast one "
+                "side first, e.g. tf.cast(y, tf.%s)." % (
+                    opname, x.dtype.name, tuple(x._value.shape), y.dtype.name,
                     tuple(y._value.shape), x.dtype.name))
         return x, y
     if xt:
         return x, _adapt(y, x, opname)
     if yt:
         return _adapt(x, y, opname), y
+    if isinstance(x, (bool, int, float)) and not isinstance(y, (bool, int, float)):
+        y = convert_to_tensor(y)   # a Python number adapts to an array beside it
+        return _adapt(x, y, opname), y
     x = convert_to_tensor(x)
     return x, _adapt(y, x, opname)
 
 
 def _adapt(value, like, opname):
+    """``value`` (a Python number, NumPy array or nested list) as a tensor of ``like``'s dtype.
+
+    Refuses conversions that would silently lose information (a fractional Python float
+    or a float array meeting an integer or bool tensor)."""
     dt = like._value.dtype
-    if isinstance(value, (int, float, bool)) and not isinstance(value, bool) or \
-            isinstance(value, bool):
-        if dt.kind in "iu" and isinstance(value, float) and not float(value).is_integer():
+    if isinstance(value, (bool, int, float)):
+        if isinstance(value, float) and dt.kind in "iub" and not value.is_integer():
             raise TypeError(
                 "%s: cannot combine the Python float %r with a %s tensor without losing "
                 "the fraction. Cast the tensor first: tf.cast(x, tf.float32)."
                 % (opname, value, like.dtype.name))
-        return wrap(np.asarray(value, dtype=dt))
-    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        try:
+            return wrap(np.asarray(value, dtype=dt))
+        except OverflowError:
+            raise InvalidArgumentError(
+                "%s: the Python number %r does not fit in the %s tensor's dtype. Cast the "
+                "tensor to a wider dtype first." % (opname, value, like.dtype.name)) from None
+    if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype != dt:
-            if dt.kind in "iub" and value.dtype.kind == "f":
+            if dt.kind in "iub" and value.dtype.kind in "fc":
                 raise TypeError(
-                    "%s: cannot combine a float array with a %s tensor. Cast one side first "
-                    "with tf.cast." % (opname, like.dtype.name))
+                    "%s: cannot combine a %s NumPy array with a %s tensor. Cast one side "
+                    "first with tf.cast." % (opname, value.dtype, like.dtype.name))
             value = value.astype(dt)
         return wrap(np.asarray(value))
     return convert_to_tensor(value, dtype=like.dtype)
@@ -81,3 +92,20 @@ def normalize_axis(axis, ndim, opname="op"):
                 % (opname, a, ndim, -ndim, ndim - 1))
         out.append(a % ndim if ndim else 0)
     return tuple(out)
+
+
+def convert_list(values, opname):
+    """Convert a list for concat/stack: Python numbers and arrays take the dtype of the
+    first tensor in the list; tensors of different dtypes raise."""
+    values = list(values)
+    like = next((v for v in values if isinstance(v, Tensor)), None)
+    if like is None:
+        like = convert_to_tensor(values[0]) if values else None
+    out = [v if isinstance(v, Tensor) else _adapt(v, like, opname) for v in values]
+    d = out[0]._value.dtype if out else None
+    for v in out:
+        if v._value.dtype != d:
+            raise InvalidArgumentError(
+                "%s: all inputs must have the same dtype, got %s. Cast them first with "
+                "tf.cast." % (opname, [t.dtype.name for t in out]))
+    return out

@@ -1,12 +1,14 @@
 """Array manipulation primitives: shapes, slicing, joining, gathering, creation."""
 import builtins
+from collections import namedtuple
 
 import numpy as np
 
 from ndflow.backend import dtypes as _dt
 from ndflow.core.engine import stop_gradient
 from ndflow.core.tensor import Tensor
-from ndflow.ops._base import Op, execute, convert, wrap, normalize_axis, InvalidArgumentError
+from ndflow.ops._base import (Op, execute, convert, wrap, normalize_axis, InvalidArgumentError,
+                              convert_list)
 from ndflow.ops import math_ops as M
 
 __all__ = []
@@ -100,8 +102,9 @@ def expand_dims(input, axis, name=None):
     nd = x._value.ndim + 1
     axis = int(axis)
     if not -nd <= axis < nd:
-        raise InvalidArgumentError("expand_dims: axis %d out of range for a result of rank %d"
-                                   % (axis, nd))
+        raise InvalidArgumentError("expand_dims: axis %d is out of range for a tensor of shape "
+                                   "%s (valid: %d to %d)."
+                                   % (axis, tuple(x._value.shape), -nd, nd - 1))
     shape = list(x._value.shape)
     shape.insert(axis % nd, 1)
     return reshape(x, shape)
@@ -151,8 +154,19 @@ class GetItem(Op):
         return (execute(_ScatterIntoZeros(self.key, self.inputs[0]._value.shape), (dy,)),)
 
 
+def _is_basic(key):
+    """True when ``key`` uses only ints, slices, Ellipsis and None (no repeated positions)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    for k in key:
+        if not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, builtins.slice))):
+            return False
+    return True
+
+
 class _ScatterIntoZeros(Op):
-    """Gradient of GetItem: place dy at the indexed positions of a zero tensor."""
+    """Gradient of GetItem: place dy at the indexed positions of a zero tensor (positions
+    named twice by an index array receive the sum)."""
 
     def __init__(self, key, shape):
         self.key = key
@@ -160,7 +174,10 @@ class _ScatterIntoZeros(Op):
 
     def forward(self, dy):
         out = np.zeros(self.shape, dtype=dy.dtype)
-        np.add.at(out, self.key, dy)
+        if _is_basic(self.key):
+            out[self.key] = dy
+        else:
+            np.add.at(out, self.key, dy)
         return out
 
     def backward(self, ddx):
@@ -200,13 +217,32 @@ def slice(input_, begin, size, name=None):
 
 
 
-def strided_slice(input_, begin, end, strides=None, name=None, **masks):
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0,
+                  ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """``input_[begin:end:strides]`` per dimension, with TensorFlow's bit masks: bit i of
+    begin_mask/end_mask ignores begin[i]/end[i], ellipsis_mask puts ``...`` at i,
+    new_axis_mask inserts a new axis, shrink_axis_mask takes the single index begin[i]."""
     x = convert(input_)
     begin = _shape_arg(begin, "strided_slice")
     end = _shape_arg(end, "strided_slice")
     strides = _shape_arg(strides, "strided_slice") if strides is not None else (1,) * len(begin)
-    key = tuple(builtins.slice(b, e, s) for b, e, s in zip(begin, end, strides))
-    return getitem(x, key)
+    if not len(begin) == len(end) == len(strides):
+        raise InvalidArgumentError(
+            "strided_slice: begin, end and strides must have the same length, got %d, %d "
+            "and %d." % (len(begin), len(end), len(strides)))
+    key = []
+    for i, (b, e, st) in enumerate(zip(begin, end, strides)):
+        bit = 1 << i
+        if ellipsis_mask & bit:
+            key.append(Ellipsis)
+        elif new_axis_mask & bit:
+            key.append(None)
+        elif shrink_axis_mask & bit:
+            key.append(b)
+        else:
+            key.append(builtins.slice(None if begin_mask & bit else b,
+                                      None if end_mask & bit else e, st))
+    return getitem(x, tuple(key))
 
 
 # ---- joining and splitting -----------------------------------------------------------------
@@ -224,10 +260,11 @@ class Concat(Op):
 
 
 def concat(values, axis, name=None):
-    values = [convert(v) for v in values]
+    if not isinstance(values, (list, tuple)):
+        values = list(values) if not isinstance(values, Tensor) else unstack(values)
     if not values:
         raise ValueError("concat: values must be a non-empty list of tensors.")
-    _same_dtype(values, "concat")
+    values = convert_list(values, "concat")
     nd = values[0]._value.ndim
     (axis,) = normalize_axis(axis, nd, "concat")
     for v in values:
@@ -261,13 +298,13 @@ class Stack(Op):
 
 
 def stack(values, axis=0, name=None):
-    values = [convert(v) for v in values]
+    if isinstance(values, Tensor):
+        return convert(values)   # tf.stack of a tensor packs its rows back: same tensor
+    values = list(values)
     if not values:
         raise ValueError("stack: values must be a non-empty list of tensors.")
-    if not all(isinstance(v, Tensor) for v in values):
-        values = [convert(v) for v in values]
     # Python numbers next to tensors adopt the tensors' dtype
-    _same_dtype(values, "stack")
+    values = convert_list(values, "stack")
     shape = values[0]._value.shape
     for v in values:
         if v._value.shape != shape:
@@ -409,8 +446,23 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
                                    "params with shape %s." % (bad, n, axis,
                                                               tuple(x._value.shape)))
     if batch_dims:
-        raise NotImplementedError("gather with batch_dims is not supported yet")
+        return _batched_gather(x, idx, axis, int(batch_dims))
     return execute(Gather(idx, axis), (x,))
+
+
+def _batched_gather(x, idx, axis, batch_dims):
+    """gather with ``batch_dims`` leading dimensions shared by params and indices."""
+    if batch_dims < 0:
+        batch_dims += idx.ndim
+    if not 0 < batch_dims <= min(axis, idx.ndim) or \
+            x._value.shape[:batch_dims] != idx.shape[:batch_dims]:
+        raise InvalidArgumentError(
+            "gather: batch_dims=%d needs params (shape %s) and indices (shape %s) to share "
+            "their first %d dimensions, and axis (%d) >= batch_dims."
+            % (batch_dims, tuple(x._value.shape), tuple(idx.shape), batch_dims, axis))
+    parts = [gather(getitem(x, i), idx[i], axis=axis - 1, batch_dims=batch_dims - 1)
+             for i in builtins.range(idx.shape[0])]
+    return stack(parts)
 
 
 # ---- creation ----------------------------------------------------------------------------
@@ -484,7 +536,11 @@ def rank(input, name=None):
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
-    idx = np.asarray(convert(indices)._value).astype(np.int64)
+    idx = np.asarray(convert(indices)._value)
+    if idx.dtype.kind not in "iu":
+        raise InvalidArgumentError("one_hot: indices must be integers, got dtype %s. Cast "
+                                   "them with tf.cast(indices, tf.int32)." % idx.dtype)
+    idx = idx.astype(np.int64)
     depth = int(depth)
     np_dtype = _dt.as_dtype(dtype)._np if dtype is not None else (
         convert(on_value)._value.dtype if on_value is not None else np.float32)
@@ -501,3 +557,362 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 def stack_hook(values):
     """Pack a nested list holding tensors (used by convert_to_tensor)."""
     return stack([stack_hook(v) if isinstance(v, (list, tuple)) else convert(v) for v in values])
+
+
+# ---- constants ---------------------------------------------------------------------------
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """A tensor holding ``value`` (``tf.constant``): Python floats become float32, ints
+    int32, NumPy arrays keep their dtype.  With ``shape``, a scalar is repeated to fill it
+    and a value with the right number of elements is reshaped."""
+    t = convert(value, dtype=dtype)
+    if shape is None:
+        return t
+    shape = _shape_arg(shape, "constant")
+    v = t._value
+    if v.size == 1:
+        return wrap(np.full(shape, v.reshape(()), dtype=v.dtype))
+    if v.size != int(np.prod(shape, dtype=np.int64)):
+        raise TypeError("constant: a value with %d elements (shape %s) cannot fill shape %s. "
+                        "Pass a scalar, or a value with exactly %d elements."
+                        % (v.size, tuple(v.shape), shape, int(np.prod(shape, dtype=np.int64))))
+    return wrap(v.reshape(shape))
+
+
+# ---- more creation ---------------------------------------------------------------------------
+
+def linspace(start, stop, num, name=None, axis=0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive (``tf.linspace``)."""
+    start, stop = convert(start), convert(stop)
+    dt = start._value.dtype if start._value.dtype.kind == "f" else np.float32
+    num = int(num._value if isinstance(num, Tensor) else num)
+    if num < 0:
+        raise InvalidArgumentError("linspace: num must be >= 0, got %d." % num)
+    out = np.linspace(start._value.astype(np.float64), stop._value.astype(np.float64), num,
+                      axis=axis)
+    return wrap(out.astype(dt))
+
+
+lin_space = linspace
+
+
+# ---- reorder, repeat, pad ----------------------------------------------------------------
+
+def reverse(tensor, axis, name=None):
+    """Reverse ``tensor`` along each axis in ``axis`` (``tf.reverse``)."""
+    x = convert(tensor)
+    axes = normalize_axis(axis, x._value.ndim, "reverse")
+    key = tuple(builtins.slice(None, None, -1) if i in axes else builtins.slice(None)
+                for i in builtins.range(x._value.ndim))
+    return execute(GetItem(key), (x,))
+
+
+def repeat(input, repeats, axis=None, name=None):
+    """Repeat each element ``repeats`` times along ``axis`` (flattened when axis is None)."""
+    x = convert(input)
+    if axis is None:
+        x = reshape(x, [-1])
+        axis = 0
+    (axis,) = normalize_axis(axis, x._value.ndim, "repeat")
+    reps = np.asarray(repeats._value if isinstance(repeats, Tensor) else repeats)
+    n = x._value.shape[axis]
+    if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, n)) or np.any(reps < 0):
+        raise InvalidArgumentError(
+            "repeat: repeats must be a non-negative int or a list with one entry per element "
+            "along axis %d (%d), got %s." % (axis, n, reps.tolist()))
+    idx = np.repeat(np.arange(n), reps)
+    return execute(Gather(idx, axis), (x,))
+
+
+class Pad(Op):
+    def __init__(self, paddings, value):
+        self.paddings = paddings
+        self.value = value
+
+    def forward(self, x):
+        return np.pad(x, self.paddings, mode="constant", constant_values=self.value)
+
+    def backward(self, dy):
+        key = tuple(builtins.slice(lo, dy._value.shape[i] - hi)
+                    for i, (lo, hi) in enumerate(self.paddings))
+        return (execute(GetItem(key), (dy,)),)
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """Pad ``tensor``: ``paddings[i] = [before, after]`` for dimension i.  ``mode`` is
+    CONSTANT, REFLECT (edge not repeated) or SYMMETRIC (edge repeated)."""
+    x = convert(tensor)
+    p = np.asarray(paddings._value if isinstance(paddings, Tensor) else paddings)
+    nd = x._value.ndim
+    if p.shape != (nd, 2) or np.any(p < 0):
+        raise InvalidArgumentError(
+            "pad: paddings must be non-negative with shape [rank, 2] = [%d, 2] for a tensor "
+            "of shape %s, got %s." % (nd, tuple(x._value.shape), p.tolist()))
+    pads = tuple((int(a), int(b)) for a, b in p)
+    mode = str(mode).upper()
+    if mode == "CONSTANT":
+        value = convert(constant_values, dtype=x.dtype)._value
+        return execute(Pad(pads, value), (x,))
+    if mode not in ("REFLECT", "SYMMETRIC"):
+        raise InvalidArgumentError("pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', "
+                                   "got %r." % (mode,))
+    out = x
+    for i, (lo, hi) in enumerate(pads):
+        if lo == hi == 0:
+            continue
+        n = x._value.shape[i]
+        limit = n - 1 if mode == "REFLECT" else n
+        if lo > limit or hi > limit:
+            raise InvalidArgumentError(
+                "pad: %s padding of dimension %d (size %d) must be at most %d, got %s."
+                % (mode, i, n, limit, [lo, hi]))
+        idx = np.pad(np.arange(n), (lo, hi), mode=mode.lower())
+        out = execute(Gather(idx, i), (out,))
+    return out
+
+
+# ---- gather_nd, scatter, boolean_mask ---------------------------------------------------------
+
+def _nd_key(idx, shape, opname):
+    """Index tuple for the last axis of ``idx`` addressing the leading dims of ``shape``."""
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu":
+        raise InvalidArgumentError("%s: indices must be integers, got dtype %s."
+                                   % (opname, idx.dtype))
+    if idx.ndim < 1 or idx.shape[-1] > len(shape):
+        raise InvalidArgumentError(
+            "%s: the last dimension of indices (shape %s) must be at most the rank of the "
+            "indexed tensor (shape %s)." % (opname, tuple(idx.shape), tuple(shape)))
+    k = idx.shape[-1]
+    bound = np.asarray(shape[:k])
+    bad = (idx < 0) | (idx >= bound)
+    if bad.any():
+        pos = np.argwhere(bad.any(axis=-1))[0]
+        raise InvalidArgumentError(
+            "%s: index %s (at position %s) is out of bounds for shape %s."
+            % (opname, idx[tuple(pos)].tolist(), pos.tolist(), tuple(shape)))
+    return tuple(np.moveaxis(idx, -1, 0))
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """Gather slices of ``params`` named by the last axis of ``indices``."""
+    x = convert(params)
+    idx = convert(indices)._value
+    if batch_dims:
+        b = int(batch_dims)
+        if x._value.shape[:b] != idx.shape[:b]:
+            raise InvalidArgumentError(
+                "gather_nd: batch_dims=%d but params %s and indices %s differ in their "
+                "first dimensions." % (b, tuple(x._value.shape), tuple(idx.shape)))
+        return stack([gather_nd(getitem(x, i), idx[i], batch_dims=b - 1)
+                      for i in builtins.range(idx.shape[0])])
+    key = _nd_key(idx, x._value.shape, "gather_nd")
+    return execute(GetItem(key), (x,))
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """A zero tensor of ``shape`` with ``updates`` added at ``indices`` (duplicates sum)."""
+    upd = convert(updates)
+    shape = _shape_arg(shape, "scatter_nd")
+    idx = convert(indices)._value
+    key = _nd_key(idx, shape, "scatter_nd")
+    want = tuple(idx.shape[:-1]) + tuple(shape[idx.shape[-1]:])
+    if tuple(upd._value.shape) != want:
+        raise InvalidArgumentError(
+            "scatter_nd: updates must have shape %s (indices.shape[:-1] + shape[%d:]), got %s."
+            % (want, idx.shape[-1], tuple(upd._value.shape)))
+    return execute(_ScatterIntoZeros(key, shape), (upd,))
+
+
+class TensorScatterUpdate(Op):
+    def __init__(self, key):
+        self.key = key
+
+    def forward(self, x, updates):
+        out = x.copy()
+        out[self.key] = updates
+        return out
+
+    def backward(self, dy):
+        gx = gu = None
+        if self.needs_grad[0]:  # overwritten positions get no gradient
+            gx = execute(TensorScatterUpdate(self.key),
+                         (dy, M.zeros_like(self.inputs[1])))
+        if self.needs_grad[1]:
+            gu = execute(GetItem(self.key), (dy,))
+        return gx, gu
+
+
+def _scatter_args(tensor, indices, updates, opname):
+    from ndflow.ops._base import binary_args
+    x = convert(tensor)
+    x, upd = binary_args(x, updates, opname)
+    idx = convert(indices)._value
+    key = _nd_key(idx, x._value.shape, opname)
+    want = tuple(idx.shape[:-1]) + tuple(x._value.shape[idx.shape[-1]:])
+    if tuple(upd._value.shape) != want:
+        raise InvalidArgumentError(
+            "%s: updates must have shape %s (indices.shape[:-1] + tensor.shape[%d:]), got %s."
+            % (opname, want, idx.shape[-1], tuple(upd._value.shape)))
+    return x, key, upd
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """A copy of ``tensor`` with the slices at ``indices`` replaced by ``updates``."""
+    x, key, upd = _scatter_args(tensor, indices, updates, "tensor_scatter_nd_update")
+    return execute(TensorScatterUpdate(key), (x, upd))
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    x, key, upd = _scatter_args(tensor, indices, updates, "tensor_scatter_nd_add")
+    return M.add(x, execute(_ScatterIntoZeros(key, x._value.shape), (upd,)))
+
+
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    x, key, upd = _scatter_args(tensor, indices, updates, "tensor_scatter_nd_sub")
+    return M.subtract(x, execute(_ScatterIntoZeros(key, x._value.shape), (upd,)))
+
+
+def boolean_mask(tensor, mask, axis=None, name=None):
+    """The elements (or slices) of ``tensor`` where ``mask`` is True; the mask covers the
+    dimensions ``axis`` .. ``axis + mask.ndim - 1`` and they become one dimension."""
+    x = convert(tensor)
+    m = np.asarray(convert(mask)._value)
+    if m.dtype != np.bool_:
+        raise InvalidArgumentError("boolean_mask: mask must be a bool tensor, got %s."
+                                   % m.dtype)
+    axis = 0 if axis is None else int(axis)
+    (axis,) = normalize_axis(axis, x._value.ndim, "boolean_mask")
+    k = m.ndim
+    shape = x._value.shape
+    if k == 0 or tuple(shape[axis:axis + k]) != m.shape:
+        raise InvalidArgumentError(
+            "boolean_mask: mask shape %s must match dimensions %d..%d of the tensor's shape "
+            "%s." % (m.shape, axis, axis + k - 1, tuple(shape)))
+    flat = reshape(x, list(shape[:axis]) + [-1] + list(shape[axis + k:])) if k != 1 else x
+    return execute(Gather(np.flatnonzero(m), axis), (flat,))
+
+
+# ---- sorting ---------------------------------------------------------------------------------
+
+def _along_axis_key(idx, axis):
+    """Index tuple equivalent to ``np.take_along_axis(x, idx, axis)``."""
+    key = []
+    for d in builtins.range(idx.ndim):
+        if d == axis:
+            key.append(idx)
+        else:
+            shape = [1] * idx.ndim
+            shape[d] = idx.shape[d]
+            key.append(np.arange(idx.shape[d]).reshape(shape))
+    return tuple(key)
+
+
+def _descending_argsort(v, axis):
+    """argsort from largest to smallest; equal values keep their original order."""
+    n = v.shape[axis]
+    return n - 1 - np.flip(np.argsort(np.flip(v, axis), axis=axis, kind="stable"), axis)
+
+
+def _sort_args(values, axis, direction, opname):
+    x = convert(values)
+    if x._value.ndim == 0:
+        raise InvalidArgumentError("%s needs a tensor of rank >= 1, got a scalar." % opname)
+    (axis,) = normalize_axis(axis, x._value.ndim, opname)
+    direction = str(direction).upper()
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise InvalidArgumentError("%s: direction must be 'ASCENDING' or 'DESCENDING', got %r."
+                                   % (opname, direction))
+    if direction == "ASCENDING":
+        idx = np.argsort(x._value, axis=axis, kind="stable")
+    else:
+        idx = _descending_argsort(x._value, axis)
+    return x, axis, idx
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """``values`` sorted along ``axis`` (``tf.sort``); the gradient follows the elements."""
+    x, axis, idx = _sort_args(values, axis, direction, "sort")
+    return execute(GetItem(_along_axis_key(idx, axis)), (x,))
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """The int32 indices that sort ``values`` along ``axis`` (``tf.argsort``)."""
+    _, _, idx = _sort_args(values, axis, direction, "argsort")
+    return wrap(idx.astype(np.int32))
+
+
+def top_k(input, k=1, sorted=True, name=None):
+    """The ``k`` largest entries along the last axis and their int32 indices
+    (``tf.math.top_k``); among equal values the lower index comes first."""
+    x = convert(input)
+    k = int(k._value if isinstance(k, Tensor) else k)
+    if x._value.ndim == 0 or not 0 <= k <= x._value.shape[-1]:
+        raise InvalidArgumentError(
+            "top_k: k must be between 0 and the size of the last dimension; got k=%d for "
+            "shape %s." % (k, tuple(x._value.shape)))
+    axis = x._value.ndim - 1
+    idx = _descending_argsort(x._value, axis)[..., :k]
+    values = execute(GetItem(_along_axis_key(idx, axis)), (x,))
+    return _TopKV2(values, wrap(idx.astype(np.int32)))
+
+
+_TopKV2 = namedtuple("TopKV2", ["values", "indices"])
+_Unique = namedtuple("Unique", ["y", "idx"])
+_UniqueWithCounts = namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def _unique(x, out_idx):
+    x = convert(x)
+    v = x._value
+    if v.ndim != 1:
+        raise InvalidArgumentError("unique expects a 1-D tensor, got shape %s. Flatten it "
+                                   "first with tf.reshape(x, [-1])." % (tuple(v.shape),))
+    u, first, inv, counts = np.unique(v, return_index=True, return_inverse=True,
+                                      return_counts=True)
+    order = np.argsort(first, kind="stable")  # TensorFlow keeps first-occurrence order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    itype = _dt.as_dtype(out_idx)._np
+    return (wrap(u[order]), wrap(rank[inv.reshape(-1)].astype(itype)),
+            wrap(counts[order].astype(itype)))
+
+
+def unique(x, out_idx=_dt.int32, name=None):
+    """Unique elements in order of first appearance, and for each input element the index
+    of its value in ``y`` (``tf.unique``)."""
+    y, idx, _ = _unique(x, out_idx)
+    return _Unique(y, idx)
+
+
+def unique_with_counts(x, out_idx=_dt.int32, name=None):
+    return _UniqueWithCounts(*_unique(x, out_idx))
+
+
+def roll(input, shift, axis, name=None):
+    """Shift elements along ``axis`` cyclically (``tf.roll``)."""
+    x = convert(input)
+    shifts = np.atleast_1d(np.asarray(shift._value if isinstance(shift, Tensor) else shift))
+    axes = np.atleast_1d(np.asarray(axis._value if isinstance(axis, Tensor) else axis))
+    out = x
+    for s, a in zip(np.broadcast_to(shifts, np.broadcast_shapes(shifts.shape, axes.shape)),
+                    np.broadcast_to(axes, np.broadcast_shapes(shifts.shape, axes.shape))):
+        (a,) = normalize_axis(int(a), x._value.ndim, "roll")
+        n = x._value.shape[a]
+        idx = (np.arange(n) - int(s)) % n if n else np.arange(0)
+        out = execute(Gather(idx, a), (out,))
+    return out
+
+
+def zeros_like(input, dtype=None, name=None):
+    return M.zeros_like(input, dtype=dtype)
+
+
+def ones_like(input, dtype=None, name=None):
+    return M.ones_like(input, dtype=dtype)
+
+
+def meshgrid(*args, **kwargs):
+    indexing = kwargs.get("indexing", "xy")
+    arrays = [convert(a)._value for a in args]
+    return [wrap(g) for g in np.meshgrid(*arrays, indexing=indexing)]

@@ -1,7 +1,8 @@
 """Linear algebra primitives (``tf.linalg``)."""
 import numpy as np
 
-from ndflow.ops._base import Op, execute, convert, binary_args, wrap, InvalidArgumentError
+from ndflow.ops._base import (Op, execute, convert, binary_args, wrap, InvalidArgumentError,
+                              Tensor)
 from ndflow.ops import array_ops as A
 
 
@@ -47,3 +48,263 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
             "the second-to-last dimension of b (%d). Check transpose_a/transpose_b or the "
             "layer sizes." % (tuple(sa), tuple(sb), sa[-1], sb[-2]))
     return execute(MatMul(), (a, b))
+
+
+def matrix_transpose(a, name=None, conjugate=False):
+    """Swap the last two axes (``tf.linalg.matrix_transpose``)."""
+    a = convert(a)
+    if a._value.ndim < 2:
+        raise InvalidArgumentError("matrix_transpose needs rank >= 2, got shape %s."
+                                   % (tuple(a._value.shape),))
+    return _swap_last(a)
+
+
+def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False,
+           name=None):
+    """Matrix-vector product over the last axes: ``a[..., i, j] * b[..., j]``."""
+    a, b = binary_args(a, b, "matvec")
+    if b._value.ndim < 1:
+        raise InvalidArgumentError("matvec: b must be a vector (rank >= 1), got a scalar.")
+    return A.squeeze(matmul(a, A.expand_dims(b, -1), transpose_a=transpose_a,
+                            adjoint_a=adjoint_a), axis=-1)
+
+
+def tensordot(a, b, axes, name=None):
+    """Sum over ``axes`` of ``a`` and ``b`` (an int N: the last N of a with the first N of b;
+    or a pair of axis lists), built from transpose, reshape and matmul."""
+    a, b = binary_args(a, b, "tensordot")
+    na, nb = a._value.ndim, b._value.ndim
+    if isinstance(axes, Tensor):
+        axes = axes._value.tolist()
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if n > min(na, nb) or n < 0:
+            raise InvalidArgumentError("tensordot: axes=%d is more than the ranks %d and %d "
+                                       "allow." % (n, na, nb))
+        ax_a, ax_b = list(range(na - n, na)), list(range(n))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+        ax_a = [int(x) % na for x in ax_a]
+        ax_b = [int(x) % nb for x in ax_b]
+    sa, sb = a._value.shape, b._value.shape
+    if len(ax_a) != len(ax_b) or any(sa[i] != sb[j] for i, j in zip(ax_a, ax_b)):
+        raise InvalidArgumentError(
+            "tensordot: contracted dimensions differ: a %s over axes %s, b %s over axes %s."
+            % (tuple(sa), ax_a, tuple(sb), ax_b))
+    free_a = [i for i in range(na) if i not in ax_a]
+    free_b = [i for i in range(nb) if i not in ax_b]
+    k = int(np.prod([sa[i] for i in ax_a], dtype=np.int64))
+    a2 = A.reshape(A.transpose(a, free_a + ax_a), [-1, k])
+    b2 = A.reshape(A.transpose(b, ax_b + free_b), [k, -1])
+    out_shape = [sa[i] for i in free_a] + [sb[i] for i in free_b]
+    return A.reshape(matmul(a2, b2), out_shape)
+
+
+# ---- einsum ----------------------------------------------------------------------------------
+
+def _parse_einsum(equation, n):
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs = eq
+        letters = lhs.replace(",", "").replace(".", "")
+        out = ("..." if "..." in lhs else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = lhs.split(",")
+    if len(ins) != n:
+        raise InvalidArgumentError("einsum: equation %r names %d operands but %d were given."
+                                   % (equation, len(ins), n))
+    return ins, out
+
+
+class Einsum(Op):
+    def __init__(self, ins, out):
+        self.ins = ins
+        self.out = out
+
+    def forward(self, *xs):
+        return np.einsum(",".join(self.ins) + "->" + self.out, *xs)
+
+    def backward(self, dy):
+        grads = []
+        for i, sub in enumerate(self.ins):
+            if not self.needs_grad[i]:
+                grads.append(None)
+                continue
+            if len(set(sub.replace("...", ""))) != len(sub.replace("...", "")):
+                raise NotImplementedError(
+                    "einsum: no gradient for operand %r with a repeated index (a diagonal); "
+                    "use tf.linalg.diag_part first." % sub)
+            others = [s for j, s in enumerate(self.ins) if j != i]
+            avail = set(self.out + "".join(others))
+            # letters summed inside this operand alone are restored by broadcasting
+            kept = "".join(c for c in sub if c in avail or c == ".")
+            g = einsum(",".join([self.out] + others) + "->" + kept,
+                       dy, *[t for j, t in enumerate(self.inputs) if j != i])
+            if kept != sub:
+                shape = self.inputs[i]._value.shape
+                expand = [1 if c not in kept else None for c in sub]
+                target = [d if e is None else 1 for d, e in zip(shape, expand)] \
+                    if "..." not in sub else None
+                if target is None:
+                    raise NotImplementedError(
+                        "einsum: no gradient for %r: it both uses '...' and sums an index "
+                        "that appears nowhere else." % sub)
+                g = A.broadcast_to(A.reshape(g, target), shape)
+            grads.append(g)
+        return tuple(grads)
+
+
+def einsum(equation, *inputs, **kwargs):
+    """Einstein summation (``tf.einsum``), e.g. ``einsum('bij,bjk->bik', a, b)``."""
+    xs = [convert(x) for x in inputs]
+    if len(xs) > 1:
+        d = xs[0]._value.dtype
+        for x in xs[1:]:
+            if x._value.dtype != d:
+                raise InvalidArgumentError(
+                    "einsum: all operands must have the same dtype, got %s; cast first."
+                    % [t.dtype.name for t in xs])
+    ins, out = _parse_einsum(equation, len(xs))
+    try:
+        return execute(Einsum(ins, out), tuple(xs))
+    except ValueError as e:
+        raise InvalidArgumentError("einsum %r on shapes %s: %s" % (
+            equation, [tuple(x._value.shape) for x in xs], e)) from None
+
+
+# ---- inverse, determinant, solve ------------------------------------------------------------
+
+def _square_float(x, opname):
+    x = convert(x)
+    s = x._value.shape
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise InvalidArgumentError("%s expects square matrices (shape [..., M, M]), got %s."
+                                   % (opname, tuple(s)))
+    if x._value.dtype.kind not in "fc":
+        raise InvalidArgumentError("%s expects a floating-point tensor, got %s."
+                                   % (opname, x.dtype.name))
+    return x
+
+
+def _linalg_error(opname, x):
+    return InvalidArgumentError("%s: the matrix (shape %s) is singular (not invertible)."
+                                % (opname, tuple(x.shape)))
+
+
+class MatrixInverse(Op):
+    def forward(self, x):
+        try:
+            return np.linalg.inv(x)
+        except np.linalg.LinAlgError:
+            raise _linalg_error("linalg.inv", x) from None
+
+    def backward(self, dy):
+        # d(A^-1) = -A^-1 dA A^-1
+        inv_t = _swap_last(self.outputs)
+        return (_neg(matmul(inv_t, matmul(dy, inv_t))),)
+
+
+def _neg(x):
+    from ndflow.ops.math_ops import negative
+    return negative(x)
+
+
+def inv(input, adjoint=False, name=None):
+    x = _square_float(input, "linalg.inv")
+    if adjoint:
+        x = _swap_last(x)
+    return execute(MatrixInverse(), (x,))
+
+
+class MatrixDeterminant(Op):
+    def forward(self, x):
+        return np.asarray(np.linalg.det(x), dtype=x.dtype)
+
+    def backward(self, dy):
+        # d det(A) / dA = det(A) * A^-T
+        from ndflow.ops.math_ops import multiply
+        x = self.inputs[0]
+        scale = A.expand_dims(A.expand_dims(multiply(dy, self.outputs), -1), -1)
+        return (multiply(scale, _swap_last(inv(x))),)
+
+
+def det(input, name=None):
+    x = _square_float(input, "linalg.det")
+    return execute(MatrixDeterminant(), (x,))
+
+
+class MatrixSolve(Op):
+    def forward(self, a, b):
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise _linalg_error("linalg.solve", a) from None
+
+    def backward(self, dy):
+        a, b = self.inputs
+        gb = solve(_swap_last(a), dy)
+        ga = _neg(matmul(gb, self.outputs, transpose_b=True)) if self.needs_grad[0] else None
+        return ga, (gb if self.needs_grad[1] else None)
+
+
+def solve(matrix, rhs, adjoint=False, name=None):
+    """X with ``matrix @ X = rhs`` (``tf.linalg.solve``)."""
+    a = _square_float(matrix, "linalg.solve")
+    a, b = binary_args(a, rhs, "linalg.solve")
+    if b._value.ndim < 2 or b._value.shape[-2] != a._value.shape[-1]:
+        raise InvalidArgumentError(
+            "linalg.solve: rhs must have shape [..., %d, K] to match the matrix %s, got %s."
+            % (a._value.shape[-1], tuple(a._value.shape), tuple(b._value.shape)))
+    if adjoint:
+        a = _swap_last(a)
+    return execute(MatrixSolve(), (a, b))
+
+
+def diag_part(input, name="diag_part", k=0, padding_value=0, align="RIGHT_LEFT"):
+    """The main diagonal of the last two axes (``tf.linalg.diag_part``)."""
+    from ndflow.ops.array_ops import GetItem
+    x = convert(input)
+    if x._value.ndim < 2:
+        raise InvalidArgumentError("linalg.diag_part needs rank >= 2, got shape %s."
+                                   % (tuple(x._value.shape),))
+    if k != 0:
+        raise InvalidArgumentError("linalg.diag_part: only k=0 (the main diagonal) is "
+                                   "supported, got k=%r." % (k,))
+    n = min(x._value.shape[-2:])
+    r = np.arange(n)
+    return execute(GetItem((Ellipsis, r, r)), (x,))
+
+
+def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
+         align="RIGHT_LEFT"):
+    """Square matrices with ``diagonal`` (last axis) on the main diagonal."""
+    from ndflow.ops.array_ops import _ScatterIntoZeros
+    d = convert(diagonal)
+    if d._value.ndim < 1 or k != 0:
+        raise InvalidArgumentError("linalg.diag needs a tensor of rank >= 1 and k=0.")
+    n = d._value.shape[-1]
+    r = np.arange(n)
+    return execute(_ScatterIntoZeros((Ellipsis, r, r), d._value.shape + (n,)), (d,))
+
+
+def trace(x, name=None):
+    from ndflow.ops.reduction_ops import reduce_sum
+    return reduce_sum(diag_part(x), axis=-1)
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
+    from ndflow.ops.reduction_ops import norm as _norm
+    return _norm(tensor, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    from ndflow.ops.reduction_ops import reduce_sum
+    from ndflow.ops.math_ops import multiply, rsqrt, maximum, square
+    x = convert(x)
+    axis = dim if axis is None else axis
+    s = reduce_sum(square(x), axis=axis, keepdims=True)
+    return multiply(x, rsqrt(maximum(s, epsilon)))

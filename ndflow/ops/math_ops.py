@@ -134,7 +134,10 @@ class Atan2(Op):
 
 def _binary(op_cls, opname):
     def fn(x, y, name=None):
-        x, y = binary_args(x, y, opname)
+        # fast path (the common case): two plain tensors of one dtype
+        if type(x) is not Tensor or type(y) is not Tensor or \
+                x._value.dtype is not y._value.dtype:
+            x, y = binary_args(x, y, opname)
         try:
             return execute(op_cls(), (x, y))
         except ValueError as e:
@@ -354,12 +357,8 @@ class Atan(_Unary):
 class Sigmoid(Op):
     def forward(self, x):
         # stable for large |x|: exp of a non-positive number only
-        out = np.empty_like(x)
-        pos = x >= 0
-        out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-        e = np.exp(x[~pos])
-        out[~pos] = e / (1.0 + e)
-        return out
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
     def backward(self, dy):
         y = self.outputs
@@ -377,10 +376,23 @@ class Erf(Op):
 
 
 def _erf(x):
-    """erf with float64 accuracy, without SciPy (Abramowitz-Stegun 7.1.26 is too coarse)."""
-    import math
-    vec = np.vectorize(math.erf, otypes=[np.float64])
-    return vec(x).astype(x.dtype)
+    """erf without SciPy.  float64: math.erf per element (exact, slower); other dtypes:
+    a vectorized float64 evaluation accurate to ~1e-7 relative, below float32's epsilon
+    (Taylor series near 0, Numerical Recipes' Chebyshev fit of erfc elsewhere)."""
+    if x.dtype == np.float64:
+        import math
+        return np.vectorize(math.erf, otypes=[np.float64])(x)
+    z = np.abs(x.astype(np.float64))
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    far = 1.0 - t * np.exp(-z * z + poly)
+    z2 = z * z
+    near = z * (1 - z2 / 3 * (1 - z2 * 3 / 10 * (1 - z2 * 5 / 21 * (1 - z2 * 7 / 36 * (
+        1 - z2 * 9 / 55 * (1 - z2 * 11 / 78)))))) * (2 / np.sqrt(np.pi))
+    out = np.where(z < 0.5, near, far)
+    return (np.sign(x) * out).astype(x.dtype)
 
 
 class Reciprocal(_Unary):
@@ -558,7 +570,14 @@ def where(condition, x=None, y=None, name=None):
     x, y = binary_args(x, y, "where")
     if condition._value.dtype != np.bool_:
         condition = wrap(condition._value.astype(bool))
-    return execute(Where(), (condition, x, y))
+    try:
+        return execute(Where(), (condition, x, y))
+    except ValueError:
+        raise InvalidArgumentError(
+            "where: condition %s, x %s and y %s cannot be broadcast to one shape (trailing "
+            "dimensions must be equal or 1)." % (tuple(condition._value.shape),
+                                                tuple(x._value.shape),
+                                                tuple(y._value.shape))) from None
 
 
 class Cast(Op):
@@ -603,18 +622,118 @@ class ClipByValue(Op):
 
     def backward(self, dy):
         x, lo, hi = self.inputs
-        inside = wrap((x._value >= lo._value) & (x._value <= hi._value))
+        xv = x._value
+        below = wrap(np.broadcast_to(xv < lo._value, dy._value.shape))
+        above = wrap(np.broadcast_to(xv > hi._value, dy._value.shape))
         zero = zeros_like(dy)
-        return (where(inside, dy, zero), None, None)
+        inside = where(below, zero, where(above, zero, dy))
+        return (inside,
+                where(below, dy, zero) if self.needs_grad[1] else None,
+                where(above, dy, zero) if self.needs_grad[2] else None)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """Clamp ``t`` to [clip_value_min, clip_value_max] (bounds broadcast against ``t``)."""
     t = convert(t)
-    lo = convert(clip_value_min, dtype=t.dtype) if not isinstance(clip_value_min, Tensor) \
-        else clip_value_min
-    hi = convert(clip_value_max, dtype=t.dtype) if not isinstance(clip_value_max, Tensor) \
-        else clip_value_max
-    return execute(ClipByValue(), (t, lo, hi))
+    _, lo = binary_args(t, clip_value_min, "clip_by_value")
+    _, hi = binary_args(t, clip_value_max, "clip_by_value")
+    try:
+        return execute(ClipByValue(), (t, lo, hi))
+    except ValueError:
+        raise InvalidArgumentError(
+            "clip_by_value: the bounds (shapes %s and %s) must be scalars or broadcast to "
+            "the clipped tensor's shape %s." % (tuple(lo._value.shape), tuple(hi._value.shape),
+                                                tuple(t._value.shape))) from None
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """Rescale ``t`` so that its L2 norm over ``axes`` is at most ``clip_norm``."""
+    from ndflow.ops.reduction_ops import reduce_sum
+    t = _float_only(t, "clip_by_norm")
+    l2sum = reduce_sum(multiply(t, t), axis=axes, keepdims=True)
+    positive = greater(l2sum, 0)
+    # sqrt only of positive sums, so the gradient at an all-zero t stays finite
+    l2norm = where(positive, sqrt(where(positive, l2sum, ones_like(l2sum))), l2sum)
+    clip_norm = cast(clip_norm, t.dtype) if isinstance(clip_norm, Tensor) else clip_norm
+    return divide(multiply(t, clip_norm), maximum(l2norm, clip_norm))
+
+
+# ---- cumulative sums and products ----------------------------------------------------------
+
+def _cumulate(np_fn, x, axis, exclusive, reverse):
+    if reverse:
+        x = np.flip(x, axis)
+    out = np_fn(x, axis=axis)
+    if exclusive:
+        ident = np.zeros_like if np_fn is np.cumsum else np.ones_like
+        first = ident(np.take(x, [0], axis=axis))
+        out = np.concatenate([first, np.delete(out, -1, axis=axis)], axis=axis)
+    if reverse:
+        out = np.flip(out, axis)
+    return out
+
+
+class Cumsum(Op):
+    def __init__(self, axis, exclusive, reverse):
+        self.axis, self.exclusive, self.reverse = axis, exclusive, reverse
+
+    def forward(self, x):
+        return _cumulate(np.cumsum, x, self.axis, self.exclusive, self.reverse)
+
+    def backward(self, dy):
+        # each input feeds every later (earlier, when reversed) output
+        return (cumsum(dy, self.axis, self.exclusive, not self.reverse),)
+
+
+class Cumprod(Op):
+    def __init__(self, axis, exclusive, reverse):
+        self.axis, self.exclusive, self.reverse = axis, exclusive, reverse
+
+    def forward(self, x):
+        return _cumulate(np.cumprod, x, self.axis, self.exclusive, self.reverse)
+
+    def backward(self, dy):
+        # d out_j / d x_i = out_j / x_i for every output that includes x_i.  Like
+        # TensorFlow this divides by x, so an input that is exactly 0 gets a NaN gradient.
+        x = self.inputs[0]
+        summed = cumsum(multiply(self.outputs, dy), self.axis, self.exclusive,
+                        not self.reverse)
+        return (divide(summed, x),)
+
+
+def _cum(op_cls, opname):
+    def fn(x, axis=0, exclusive=False, reverse=False, name=None):
+        from ndflow.ops._base import normalize_axis
+        x = convert(x)
+        if x._value.dtype.kind == "b":
+            raise InvalidArgumentError("%s does not accept a bool tensor; cast it first, "
+                                       "e.g. tf.cast(x, tf.int32)." % opname)
+        if x._value.ndim == 0:
+            raise InvalidArgumentError("%s needs a tensor of rank >= 1, got a scalar."
+                                       % opname)
+        (axis,) = normalize_axis(axis, x._value.ndim, opname)
+        return execute(op_cls(axis, bool(exclusive), bool(reverse)), (x,))
+    fn.__name__ = fn.__qualname__ = opname
+    fn.__doc__ = ("``tf.math.%s``: running %s along ``axis``; ``exclusive`` leaves the "
+                  "current element out, ``reverse`` runs from the end." % (
+                      opname, "sum" if opname == "cumsum" else "product"))
+    return fn
+
+
+cumsum = _cum(Cumsum, "cumsum")
+cumprod = _cum(Cumprod, "cumprod")
+
+
+def scalar_mul(scalar, x, name=None):
+    return multiply(x, scalar)
+
+
+def xlogy(x, y, name=None):
+    """x * log(y), and 0 where x == 0 (even when y == 0)."""
+    x, y = binary_args(x, y, "xlogy")
+    zero = equal(x, 0)
+    safe_y = where(zero, ones_like(y), y)
+    return where(zero, zeros_like(multiply(x, y)), multiply(x, log(safe_y)))
 
 
 def ones_like(x, dtype=None, name=None):
@@ -629,3 +748,49 @@ def zeros_like(x, dtype=None, name=None):
 
 def real(x):
     return wrap(np.real(convert(x)._value))
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=None, name=None,
+             axis=None, binary_output=False):
+    """Counts (or summed weights) of each non-negative integer in ``arr``."""
+    a = np.asarray(convert(arr)._value).ravel()
+    if a.dtype.kind not in "iu" or (a.size and a.min() < 0):
+        raise InvalidArgumentError("bincount expects non-negative integers, got %s."
+                                   % (a.dtype if a.dtype.kind not in "iu" else "negatives"))
+    w = None if weights is None else np.asarray(convert(weights)._value).ravel()
+    out = np.bincount(a, weights=w, minlength=int(minlength or 0))
+    if maxlength is not None:
+        out = out[:int(maxlength)]
+    if binary_output:
+        out = (out > 0).astype(out.dtype)
+    d = _dt.as_dtype(dtype)._np if dtype is not None else (
+        w.dtype if w is not None else np.int32)
+    return wrap(out.astype(d))
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dt.int32,
+                     name=None):
+    """m[i, j] = number (or summed weight) of examples with label i predicted as j."""
+    lab = np.asarray(convert(labels)._value).ravel().astype(np.int64)
+    pred = np.asarray(convert(predictions)._value).ravel().astype(np.int64)
+    if lab.shape != pred.shape:
+        raise InvalidArgumentError("confusion_matrix: labels (%d values) and predictions "
+                                   "(%d values) must have the same size."
+                                   % (lab.size, pred.size))
+    n = int(num_classes) if num_classes is not None else int(
+        max(lab.max(initial=-1), pred.max(initial=-1)) + 1)
+    w = np.ones(lab.shape) if weights is None else np.asarray(
+        convert(weights)._value, dtype=np.float64).ravel()
+    m = np.zeros((n, n))
+    np.add.at(m, (lab, pred), w)
+    return wrap(m.astype(_dt.as_dtype(dtype)._np))
+
+
+def in_top_k(targets, predictions, k, name=None):
+    """Whether each target class is among the ``k`` largest predictions of its row."""
+    p = np.asarray(convert(predictions)._value)
+    t = np.asarray(convert(targets)._value).astype(np.int64)
+    target_vals = p[np.arange(p.shape[0]), t]
+    # ties count in the target's favour, as in TensorFlow
+    larger = (p > target_vals[:, None]).sum(axis=1)
+    return wrap((larger < int(k)) & np.isfinite(target_vals))

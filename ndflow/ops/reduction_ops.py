@@ -17,7 +17,9 @@ class Sum(Op):
         self.keepdims = keepdims
 
     def forward(self, x):
-        return np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        # axis=None is NumPy's fastest path for a full reduction
+        axis = None if len(self.axes) == x.ndim else self.axes
+        return x.sum(axis=axis, keepdims=self.keepdims)
 
     def backward(self, dy):
         x = self.inputs[0]
@@ -109,12 +111,14 @@ class Prod(Op):
 def _reduce(op_cls, opname, float_result=False):
     def fn(input_tensor, axis=None, keepdims=False, name=None):
         x = convert(input_tensor)
-        if x._value.dtype == np.bool_ and op_cls is not None and opname in (
-                "reduce_sum", "reduce_mean", "reduce_prod"):
+        if x._value.dtype == np.bool_ and op_cls in (Sum, Mean, Prod):
             raise InvalidArgumentError("%s does not accept a bool tensor; cast it first, "
                                        "e.g. tf.cast(x, tf.float32)." % opname)
-        axes = normalize_axis(axis, x._value.ndim, opname)
-        if x._value.ndim == 0:
+        if axis is None:
+            axes = tuple(range(x._value.ndim))
+        else:
+            axes = normalize_axis(axis, x._value.ndim, opname)
+        if not axes:
             return x
         return execute(op_cls(axes, bool(keepdims)), (x,))
     fn.__name__ = opname
@@ -132,6 +136,9 @@ reduce_prod = _reduce(Prod, "reduce_prod")
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     x = convert(input_tensor)
+    if x._value.dtype.kind not in "fc":
+        raise InvalidArgumentError("reduce_variance expects a floating-point tensor, got %s. "
+                                   "Cast first: tf.cast(x, tf.float32)." % x.dtype.name)
     mean = reduce_mean(x, axis=axis, keepdims=True)
     return reduce_mean(M.square(M.subtract(x, mean)), axis=axis, keepdims=keepdims)
 
@@ -186,3 +193,41 @@ def count_nonzero(input, axis=None, keepdims=False, dtype=np.int64, name=None):
     res = np.count_nonzero(x._value, axis=normalize_axis(axis, x._value.ndim, "count_nonzero"),
                            keepdims=keepdims)
     return wrap(np.asarray(res).astype(dtypes.as_dtype(dtype)._np))
+
+
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    x = convert(input_tensor)
+    return M.sqrt(reduce_sum(M.square(x), axis=axis, keepdims=keepdims))
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
+    """Vector norms over ``axis`` (``ord`` 'euclidean'/2, 1, np.inf or any p > 0) and the
+    Frobenius norm over a pair of axes (``tf.norm`` / ``tf.linalg.norm``)."""
+    x = convert(tensor)
+    if x._value.dtype.kind not in "fc":
+        raise InvalidArgumentError("norm expects a floating-point tensor, got %s."
+                                   % x.dtype.name)
+    keepdims = bool(keepdims)
+    axes = normalize_axis(axis, x._value.ndim, "norm")
+    is_matrix = isinstance(axis, (list, tuple)) and len(axis) == 2
+    if ord in ("euclidean", "fro") or (ord == 2 and not is_matrix):
+        if ord == "fro" and not is_matrix and axis is not None:
+            raise InvalidArgumentError("norm: ord='fro' needs axis to be a pair of axes.")
+        return M.sqrt(reduce_sum(M.square(x), axis=axes, keepdims=keepdims))
+    if is_matrix:
+        raise InvalidArgumentError(
+            "norm: ord=%r over a pair of axes (a matrix norm) is not supported; use "
+            "ord='euclidean' or 'fro' (Frobenius)." % (ord,))
+    if ord == 1:
+        return reduce_sum(M.abs(x), axis=axes, keepdims=keepdims)
+    if ord == np.inf:
+        return reduce_max(M.abs(x), axis=axes, keepdims=keepdims)
+    try:
+        p = float(ord)
+    except (TypeError, ValueError):
+        p = -1.0
+    if not p > 0:
+        raise InvalidArgumentError("norm: ord must be 'euclidean', 'fro', 1, 2, np.inf or a "
+                                   "positive number, got %r." % (ord,))
+    s = reduce_sum(M.pow(M.abs(x), p), axis=axes, keepdims=keepdims)
+    return M.pow(s, 1.0 / p)

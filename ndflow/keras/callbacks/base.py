@@ -113,9 +113,16 @@ class CallbackList(Callback):
 
 
 def _make_hook(hook):
-    def method(self, *args, **kwargs):
-        for c in self.callbacks:
-            getattr(c, hook)(*args, **kwargs)
+    # logs are always passed positionally (as Keras does), so that plain functions such as
+    # LambdaCallback(on_train_begin=lambda logs: ...) work whatever their parameter names
+    if "batch" in hook or "epoch" in hook:
+        def method(self, index, logs=None):
+            for c in self.callbacks:
+                getattr(c, hook)(index, logs)
+    else:
+        def method(self, logs=None):
+            for c in self.callbacks:
+                getattr(c, hook)(logs)
     method.__name__ = hook
     return method
 

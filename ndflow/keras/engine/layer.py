@@ -18,8 +18,9 @@ from ndflow.core.tensor import Tensor, convert_to_tensor
 from ndflow.core.variable import Variable
 from ndflow.core.shape import TensorShape
 from ndflow.keras.engine import naming
+from ndflow.keras.engine.keras_tensor import KerasTensor
 
-_call_context = {"training": None, "depth": 0}
+_call_context = {"training": None, "depth": 0, "record_shapes": False}
 
 
 class KerasVariable(Variable):
@@ -36,7 +37,8 @@ class KerasVariable(Variable):
 
 
 def _is_symbolic(x):
-    from ndflow.keras.engine.keras_tensor import KerasTensor
+    if isinstance(x, Tensor):
+        return False
     if isinstance(x, KerasTensor):
         return True
     if isinstance(x, (list, tuple)):
@@ -334,6 +336,23 @@ class Layer:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
+    def _maybe_build_symbolic(self, shapes):
+        """Build from the shapes of symbolic inputs (batch dimension ``None``)."""
+        if self.built:
+            return
+        self.build(shapes)
+        self.built = True
+        if self._build_shapes is None:
+            self._build_shapes = shapes
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _check_input_symbolic(self, inputs):
+        if self.input_spec is not None:
+            from ndflow.keras.engine.input_spec import check_input
+            check_input(self, self.input_spec, inputs)
+
     def call(self, inputs, *args, **kwargs):
         return inputs
 
@@ -344,8 +363,8 @@ class Layer:
             else:
                 raise TypeError("%s was called without inputs." % self.name)
         inputs = args[0]
-        if _is_symbolic(inputs) or any(_is_symbolic(a) for a in args[1:]) or any(
-                _is_symbolic(v) for v in kwargs.values()):
+        if _is_symbolic(inputs) or (len(args) > 1 and any(_is_symbolic(a) for a in args[1:])) \
+                or (kwargs and any(_is_symbolic(v) for v in kwargs.values())):
             from ndflow.keras.engine.keras_tensor import symbolic_call
             return symbolic_call(self, args, kwargs)
         dtype = (self._dtype or _dt.as_dtype(_dt.floatx()))._np if self._autocast_inputs() \
@@ -375,6 +394,9 @@ class Layer:
         finally:
             _call_context["depth"] -= 1
             _call_context["training"] = outer_training
+        if _call_context["record_shapes"]:
+            from ndflow.keras.engine.keras_tensor import shape_structure
+            self._recorded_output_shape = shape_structure(outputs)
         if self.activity_regularizer is not None:
             for o in _flat(outputs):
                 self._losses.append(self.activity_regularizer(o) / max(

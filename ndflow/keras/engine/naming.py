@@ -10,9 +10,12 @@ def to_snake_case(name):
     return s.lstrip("_") or "layer"
 
 
-def unique_name(base):
+def unique_name(base, zero_based=True):
+    """``base``, ``base_1``, ... (or ``base_1``, ``base_2``, ... when not zero_based)."""
     n = _counts.get(base, 0)
     _counts[base] = n + 1
+    if not zero_based:
+        return "%s_%d" % (base, n + 1)
     return base if n == 0 else "%s_%d" % (base, n)
 
 

@@ -1,0 +1,183 @@
+"""Small CNN training speed: seconds per epoch of
+
+    Conv2D(32, 3, relu) -> MaxPooling2D -> Conv2D(64, 3, relu) -> MaxPooling2D -> Flatten
+    -> Dropout(0.5) -> Dense(10, softmax),  Adam, sparse categorical cross-entropy,
+    batch 128, on Fashion-MNIST-shaped data (28x28x1)
+
+for ndflow and, when they are installed, TensorFlow (Keras) and PyTorch, in the same run.
+Each framework trains one warm-up epoch slice, then ``--steps`` timed steps (best of
+``--repeat``); seconds per epoch = time per step x ceil(60000 / 128).  It also times the
+kernels alone (conv forward and backward, max pool forward and backward) for ndflow.
+
+    python benchmarks/bench_cnn.py [--steps 20] [--repeat 3] [--threads N]
+
+``--threads`` sets OPENBLAS/OMP thread counts before NumPy is imported (default: leave
+the environment as it is).
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STEPS_PER_EPOCH = math.ceil(60000 / 128)
+
+
+def data(n, rng):
+    import numpy as np
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, n)
+    return x, y
+
+
+def bench_ndflow(steps, repeat):
+    import numpy as np
+    sys.path.insert(0, ROOT)
+    from ndflow import keras
+    L = keras.layers
+    keras.utils.set_random_seed(0)
+    x, y = data(128 * steps, np.random.default_rng(0))
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(),
+        L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(),
+        L.Flatten(), L.Dropout(0.5), L.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0)
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
+        best = min(best, (time.perf_counter() - t) / steps)
+    return best
+
+
+def bench_tensorflow(steps, repeat):
+    import numpy as np
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    keras = tf.keras
+    L = keras.layers
+    x, y = data(128 * steps, np.random.default_rng(0))
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(),
+        L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(),
+        L.Flatten(), L.Dropout(0.5), L.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0)
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
+        best = min(best, (time.perf_counter() - t) / steps)
+    return best
+
+
+def bench_torch(steps, repeat):
+    import numpy as np
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, 10))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = data(128 * steps, np.random.default_rng(0))
+    xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    yt = torch.from_numpy(y)
+
+    def epoch():
+        for i in range(steps):
+            xb, yb = xt[i * 128:(i + 1) * 128], yt[i * 128:(i + 1) * 128]
+            opt.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+    epoch()
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        epoch()
+        best = min(best, (time.perf_counter() - t) / steps)
+    return best
+
+
+def bench_kernels(repeat):
+    """ndflow's conv and pool kernels alone, at the shapes of the small CNN."""
+    import numpy as np
+    sys.path.insert(0, ROOT)
+    import ndflow as tf
+    from ndflow.ops import conv_ops
+    rng = np.random.default_rng(0)
+    rows = []
+
+    def best_of(fn):
+        fn()
+        ts = []
+        for _ in range(max(repeat, 5)):
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+        return min(ts) * 1e3
+
+    for xs, ws in [((128, 28, 28, 1), (3, 3, 1, 32)), ((128, 13, 13, 32), (3, 3, 32, 64))]:
+        x = tf.constant(rng.random(xs, dtype=np.float32))
+        w = tf.Variable(rng.random(ws, dtype=np.float32))
+        fwd = best_of(lambda: conv_ops.conv(x, w))
+
+        def fwd_bwd():
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                s = tf.reduce_sum(conv_ops.conv(x, w))
+            tape.gradient(s, [x, w])
+        rows.append(("conv %s * %s" % (xs, ws), fwd, best_of(fwd_bwd) - fwd))
+    xp = tf.constant(rng.random((128, 26, 26, 32), dtype=np.float32))
+    fwd = best_of(lambda: tf.nn.max_pool2d(xp, 2, 2, "VALID"))
+
+    def pool_fb():
+        with tf.GradientTape() as tape:
+            tape.watch(xp)
+            s = tf.reduce_sum(tf.nn.max_pool2d(xp, 2, 2, "VALID"))
+        tape.gradient(s, xp)
+    rows.append(("max_pool 2x2 (128, 26, 26, 32)", fwd, best_of(pool_fb) - fwd))
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None)
+    args = p.parse_args()
+    if args.threads:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
+    print("small CNN, batch 128, %d timed steps (best of %d); epoch = %d steps"
+          % (args.steps, args.repeat, STEPS_PER_EPOCH))
+    print("| framework | s/step | s/epoch |")
+    print("| --- | --- | --- |")
+    for name, fn in (("ndflow", bench_ndflow), ("TensorFlow", bench_tensorflow),
+                     ("PyTorch", bench_torch)):
+        per_step = fn(args.steps, args.repeat)
+        if per_step is None:
+            print("| %s | not installed | |" % name)
+        else:
+            print("| %s | %.4f | %.1f |" % (name, per_step, per_step * STEPS_PER_EPOCH))
+    print()
+    print("| ndflow kernel | forward ms | backward ms |")
+    print("| --- | --- | --- |")
+    for name, f, b in bench_kernels(args.repeat):
+        print("| %s | %.1f | %.1f |" % (name, f, b))
+
+
+if __name__ == "__main__":
+    main()

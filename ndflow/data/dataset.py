@@ -1,0 +1,332 @@
+"""``tf.data.Dataset``: an input pipeline built from chained transformations.
+
+Every dataset is a small class with ``_iter()`` (a generator of internal elements: nests
+of NumPy arrays, see ``structure.py``), ``_cardinality()`` and ``_spec()``.  Iterating a
+dataset starts a fresh pass over its inputs, so a dataset can be iterated many times
+(once per epoch).  The sources live in ``sources.py``, the transformations in
+``transforms.py`` and the threaded ones (prefetch, parallel map) in ``parallel.py``.
+"""
+import copy
+import os
+import threading
+
+import numpy as np
+
+from ndflow.backend import dtypes as _dt
+from ndflow.core.tensor import Tensor
+from ndflow.data import structure as _s
+
+AUTOTUNE = -1
+INFINITE = -1
+UNKNOWN = -2
+
+
+_probe_state = threading.local()
+
+
+def probing():
+    """True while a dataset runs only to find its element_spec (shuffles then keep
+    their epoch counters and caches stay empty, so probing changes nothing)."""
+    return getattr(_probe_state, "on", False)
+
+
+def _int64(n):
+    return Tensor(np.array(n, dtype=np.int64))
+
+
+def _count(value, what):
+    """An int from a Python int or a scalar integer tensor/array."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        if arr.ndim != 0 or arr.dtype.kind not in "iu":
+            raise TypeError("%s must be a scalar integer, got shape %s dtype %s."
+                            % (what, arr.shape, arr.dtype))
+        return int(arr)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError("%s must be an integer, got %r (type %s)."
+                        % (what, value, type(value).__name__))
+    return int(value)
+
+
+class Iterator:
+    """What ``iter(dataset)`` returns: yields the elements as Tensors."""
+
+    def __init__(self, dataset):
+        self._dataset = dataset
+        self._gen = dataset._iter()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return _s.to_tensors(next(self._gen))
+
+    def get_next(self):
+        return self.__next__()
+
+    @property
+    def element_spec(self):
+        return self._dataset.element_spec
+
+
+class Dataset:
+    """A sequence of elements, each a tensor or a (nested) tuple/dict of tensors."""
+
+    _cached_spec = None
+
+    # ---- what each subclass provides ------------------------------------------------
+    def _iter(self):
+        raise NotImplementedError
+
+    def _cardinality(self):
+        return UNKNOWN
+
+    def _spec(self):
+        return _s.spec_of(self._first_element())
+
+    def _first_element(self):
+        before = probing()
+        _probe_state.on = True
+        try:
+            for e in self._iter():
+                return e
+        finally:
+            _probe_state.on = before
+        raise ValueError("Cannot infer the element_spec of an empty %s." % type(self).__name__)
+
+    # ---- Python protocols -------------------------------------------------------------
+    def __iter__(self):
+        return Iterator(self)
+
+    def __len__(self):
+        n = self._cardinality()
+        if n == INFINITE:
+            raise TypeError("The dataset is infinite (it repeats forever), so it has no len().")
+        if n == UNKNOWN:
+            raise TypeError("The dataset length is unknown (a filter, a generator or a "
+                            "flat_map makes it unknowable without iterating). Use "
+                            "dataset.cardinality() or count the elements by iterating.")
+        return n
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        try:
+            spec = self.element_spec
+        except Exception:  # noqa: BLE001  (repr must not fail)
+            spec = "?"
+        return "<%s element_spec=%r>" % (type(self).__name__, spec)
+
+    @property
+    def element_spec(self):
+        """The TensorSpec (or nest of them) of one element."""
+        if self._cached_spec is None:
+            self._cached_spec = self._spec()
+        return self._cached_spec
+
+    def cardinality(self):
+        """The number of elements as an int64 scalar tensor; ``tf.data.INFINITE_CARDINALITY``
+        (-1) or ``tf.data.UNKNOWN_CARDINALITY`` (-2) when not a finite known number."""
+        return _int64(self._cardinality())
+
+    def as_numpy_iterator(self):
+        """Iterate the elements as NumPy values."""
+        for e in self._iter():
+            yield _s.to_numpy(e)
+
+    def reduce(self, initial_state, reduce_func):
+        state = initial_state
+        for e in self._iter():
+            x = _s.to_tensors(e)
+            state = reduce_func(state, *x) if type(x) is tuple else reduce_func(state, x)
+        return _s.to_tensors(_s.normalize_output(state, "reduce function"))
+
+    def get_single_element(self):
+        it = self._iter()
+        try:
+            first = next(it)
+        except StopIteration:
+            raise ValueError("get_single_element: the dataset is empty.") from None
+        for _ in it:
+            raise ValueError("get_single_element: the dataset has more than one element.")
+        return _s.to_tensors(first)
+
+    def options(self):
+        return getattr(self, "_options", None) or Options()
+
+    def with_options(self, options, name=None):
+        if not isinstance(options, Options):
+            raise TypeError("with_options expects a tf.data.Options, got %s."
+                            % type(options).__name__)
+        new = copy.copy(self)  # like TensorFlow: a new dataset, the same elements
+        new._options = options
+        return new
+
+    # ---- sources ----------------------------------------------------------------------
+    @staticmethod
+    def from_tensor_slices(tensors, name=None):
+        """One element per slice along the first dimension of every component."""
+        return _sources.TensorSliceDataset(tensors)
+
+    @staticmethod
+    def from_tensors(tensors, name=None):
+        """A dataset with ``tensors`` as its single element."""
+        return _sources.TensorDataset(tensors)
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                       output_signature=None, name=None):
+        """Elements produced by calling ``generator(*args)`` afresh on every iteration."""
+        return _sources.GeneratorDataset(generator, output_types, output_shapes, args,
+                                         output_signature)
+
+    @staticmethod
+    def range(*args, output_type=_dt.int64, name=None):
+        """``range(stop)``, ``range(start, stop[, step])`` as int64 scalars."""
+        return _sources.RangeDataset(args, output_type)
+
+    @staticmethod
+    def zip(*datasets, name=None):
+        """Elements are tuples (or the given nest) of the datasets' elements."""
+        if len(datasets) == 1 and not isinstance(datasets[0], Dataset):
+            datasets = datasets[0]
+        return _sources.ZipDataset(datasets)
+
+    def concatenate(self, dataset, name=None):
+        return _sources.ConcatenateDataset(self, dataset)
+
+    # ---- transformations --------------------------------------------------------------
+    def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
+        """Apply ``map_func`` to every element (tuples are unpacked into arguments).
+
+        ``num_parallel_calls`` (an int or ``tf.data.AUTOTUNE``) runs calls in a thread
+        pool when they take long enough for threads to pay; the order stays the same.
+        """
+        if num_parallel_calls is None or num_parallel_calls == 1:
+            return _transforms.MapDataset(self, map_func)
+        return _parallel.ParallelMapDataset(self, map_func, num_parallel_calls)
+
+    def filter(self, predicate, name=None):
+        return _transforms.FilterDataset(self, predicate)
+
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
+              deterministic=None, name=None):
+        """Stack ``batch_size`` consecutive elements; the last batch may be smaller
+        unless ``drop_remainder=True``."""
+        return _transforms.BatchDataset(self, _count(batch_size, "batch_size"),
+                                        drop_remainder)
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None):
+        return _transforms.PaddedBatchDataset(self, _count(batch_size, "batch_size"),
+                                              padded_shapes, padding_values, drop_remainder)
+
+    def unbatch(self, name=None):
+        return _transforms.UnbatchDataset(self)
+
+    def rebatch(self, batch_size, drop_remainder=False, name=None):
+        return _transforms.RebatchDataset(self, _count(batch_size, "batch_size"),
+                                          drop_remainder)
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=None, name=None):
+        """Shuffle through a buffer of ``buffer_size`` elements (TensorFlow's algorithm).
+
+        With a seed the order is the same in every run; with
+        ``reshuffle_each_iteration`` (the default) each pass over the dataset gets a
+        new order.
+        """
+        if reshuffle_each_iteration is None:
+            reshuffle_each_iteration = True
+        return _transforms.ShuffleDataset(self, _count(buffer_size, "buffer_size"), seed,
+                                          reshuffle_each_iteration)
+
+    def repeat(self, count=None, name=None):
+        return _transforms.RepeatDataset(self, -1 if count is None else
+                                         _count(count, "repeat count"))
+
+    def take(self, count, name=None):
+        return _transforms.TakeDataset(self, _count(count, "take count"))
+
+    def skip(self, count, name=None):
+        return _transforms.SkipDataset(self, _count(count, "skip count"))
+
+    def prefetch(self, buffer_size, name=None):
+        """Produce elements in a background thread, ``buffer_size`` ahead."""
+        return _parallel.PrefetchDataset(self, _count(buffer_size, "buffer_size"))
+
+    def cache(self, filename="", name=None):
+        """Keep the elements of the first complete pass in memory (``filename=''``) or
+        in a file, and replay them afterwards."""
+        if filename:
+            return _transforms.FileCacheDataset(self, os.fspath(filename))
+        return _transforms.MemoryCacheDataset(self)
+
+    def shard(self, num_shards, index, name=None):
+        return _transforms.ShardDataset(self, _count(num_shards, "num_shards"),
+                                        _count(index, "index"))
+
+    def enumerate(self, start=0, name=None):
+        return _transforms.EnumerateDataset(self, _count(start, "start"))
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """Each element is a nest of datasets holding ``size`` consecutive elements."""
+        size = _count(size, "size")
+        shift = size if shift is None else _count(shift, "shift")
+        return _transforms.WindowDataset(self, size, shift, _count(stride, "stride"),
+                                         drop_remainder)
+
+    def flat_map(self, map_func, name=None):
+        return _transforms.FlatMapDataset(self, map_func)
+
+    def interleave(self, map_func, cycle_length=None, block_length=None,
+                   num_parallel_calls=None, deterministic=None, name=None):
+        if cycle_length is None or cycle_length == AUTOTUNE:
+            cycle_length = os.cpu_count() or 1
+        block_length = 1 if block_length is None else block_length
+        return _transforms.InterleaveDataset(self, map_func, _count(cycle_length, "cycle_length"),
+                                             _count(block_length, "block_length"))
+
+    def take_while(self, predicate, name=None):
+        return _transforms.TakeWhileDataset(self, predicate)
+
+    def apply(self, transformation_func):
+        result = transformation_func(self)
+        if not isinstance(result, Dataset):
+            raise TypeError("Dataset.apply: the transformation must return a Dataset, got %s."
+                            % type(result).__name__)
+        return result
+
+
+class _OptionGroup:
+    """A group of options: any attribute can be set and read back (unset ones are None)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+    def __repr__(self):
+        return "%s(%s)" % (type(self).__name__, ", ".join(
+            "%s=%r" % kv for kv in sorted(vars(self).items())))
+
+
+class Options(_OptionGroup):
+    """``tf.data.Options``: accepted and kept, so code that sets them runs unchanged.
+
+    ndflow's pipelines are always deterministic and have no graph optimizer, so
+    ``deterministic``, ``experimental_optimization``, ``threading`` and
+    ``experimental_distribute`` (auto-shard policy) have no effect.
+    """
+
+    def __init__(self):
+        self.deterministic = True
+        self.experimental_deterministic = True
+        self.experimental_optimization = _OptionGroup()
+        self.experimental_distribute = _OptionGroup()
+        self.threading = _OptionGroup()
+
+
+from ndflow.data import sources as _sources  # noqa: E402  (they subclass Dataset)
+from ndflow.data import transforms as _transforms  # noqa: E402
+from ndflow.data import parallel as _parallel  # noqa: E402

@@ -1,0 +1,16 @@
+"""``tf.data.experimental``: the names that still live there."""
+from ndflow.data.dataset import AUTOTUNE, Dataset
+from ndflow.data.dataset import INFINITE as INFINITE_CARDINALITY
+from ndflow.data.dataset import UNKNOWN as UNKNOWN_CARDINALITY
+
+
+def cardinality(dataset):
+    """``dataset.cardinality()`` (-1 infinite, -2 unknown) as an int64 scalar tensor."""
+    if not isinstance(dataset, Dataset):
+        raise TypeError("tf.data.experimental.cardinality expects a Dataset, got %s."
+                        % type(dataset).__name__)
+    return dataset.cardinality()
+
+
+class AutoShardPolicy:
+    AUTO, FILE, DATA, HINT, OFF = 0, 1, 2, 3, -1

@@ -1,0 +1,258 @@
+"""Datasets that make elements: slices, single tensors, generators, ranges, zip, concat."""
+import numpy as np
+
+from ndflow.backend import dtypes as _dt
+from ndflow.core.shape import TensorShape
+from ndflow.data import structure as _s
+from ndflow.data.dataset import Dataset, INFINITE, UNKNOWN, _count
+
+
+class TensorSliceDataset(Dataset):
+    def __init__(self, tensors):
+        self._element = _s.normalize(tensors, "Dataset.from_tensor_slices")
+        leaves = _s.flatten(self._element)
+        sizes = set()
+        for a in leaves:
+            if isinstance(a, Dataset):
+                raise TypeError("Dataset.from_tensor_slices: a component is a Dataset; "
+                                "use Dataset.zip to combine datasets.")
+            if a.ndim == 0:
+                raise ValueError(
+                    "Dataset.from_tensor_slices: every component needs at least one "
+                    "dimension to slice along, got a scalar %r. Use Dataset.from_tensors "
+                    "for a single element." % (a[()],))
+            sizes.add(a.shape[0])
+        if len(sizes) > 1:
+            raise ValueError(
+                "Dataset.from_tensor_slices: all components must have the same size in "
+                "their first dimension, got shapes %s. Check that features and labels hold "
+                "the same number of samples." % [tuple(a.shape) for a in leaves])
+        self._leaves = leaves
+        self._n = sizes.pop() if sizes else 0
+
+    def _iter(self):
+        leaves, elem = self._leaves, self._element
+        if len(leaves) == 1 and type(elem) is np.ndarray:
+            a = elem
+            for i in range(self._n):
+                yield a[i, ...]
+            return
+        if type(elem) is tuple and all(type(a) is np.ndarray for a in elem):
+            for i in range(self._n):  # a flat tuple, the usual (features, labels)
+                yield tuple([a[i, ...] for a in leaves])
+            return
+        pack = _s.pack_as
+        for i in range(self._n):
+            yield pack(elem, [a[i, ...] for a in leaves])
+
+    def _slices(self, start, stop):
+        """Element ``start:stop`` of every component, batched (fast path for batch)."""
+        return _s.pack_as(self._element, [a[start:stop] for a in self._leaves])
+
+    def _gather(self, indices):
+        """The elements at ``indices`` (an integer array), batched."""
+        return _s.pack_as(self._element, [a[indices] for a in self._leaves])
+
+    def _cardinality(self):
+        return self._n
+
+    def _spec(self):
+        return _s.map_structure(lambda a: _s.TensorSpec(a.shape[1:], _dt.from_numpy(a.dtype)),
+                                self._element)
+
+
+class TensorDataset(Dataset):
+    def __init__(self, tensors):
+        self._element = _s.normalize(tensors, "Dataset.from_tensors")
+
+    def _iter(self):
+        yield self._element
+
+    def _cardinality(self):
+        return 1
+
+    def _spec(self):
+        return _s.spec_of(self._element)
+
+
+class ListDataset(Dataset):
+    """Elements from a Python list of internal elements (windows are made of these)."""
+
+    def __init__(self, elements, spec=None):
+        self._elements = elements
+        self._given_spec = spec
+
+    def _iter(self):
+        return iter(self._elements)
+
+    def _cardinality(self):
+        return len(self._elements)
+
+    def _spec(self):
+        if self._given_spec is not None:
+            return self._given_spec
+        return Dataset._spec(self)
+
+
+class RangeDataset(Dataset):
+    def __init__(self, args, output_type):
+        if not 1 <= len(args) <= 3:
+            raise TypeError("Dataset.range takes 1 to 3 arguments (stop | start, stop[, "
+                            "step]), got %d." % len(args))
+        args = [_count(a, "Dataset.range argument") for a in args]
+        start, stop, step = (0, args[0], 1) if len(args) == 1 else (
+            args[0], args[1], args[2] if len(args) == 3 else 1)
+        if step == 0:
+            raise ValueError("Dataset.range: step must not be 0.")
+        self._range = range(start, stop, step)
+        self._dtype = _dt.as_dtype(output_type)
+
+    def _iter(self):
+        np_dtype = self._dtype._np
+        for v in self._range:
+            yield np.array(v, dtype=np_dtype)
+
+    def _cardinality(self):
+        return len(self._range)
+
+    def _spec(self):
+        return _s.TensorSpec([], self._dtype)
+
+
+class GeneratorDataset(Dataset):
+    def __init__(self, generator, output_types, output_shapes, args, output_signature):
+        if not callable(generator):
+            raise TypeError("Dataset.from_generator: `generator` must be a callable that "
+                            "returns an iterator (pass the function, not the generator "
+                            "object), got %s." % type(generator).__name__)
+        if output_signature is not None:
+            if output_types is not None or output_shapes is not None:
+                raise TypeError("Dataset.from_generator: pass either `output_signature` or "
+                                "`output_types`/`output_shapes`, not both.")
+            spec = output_signature
+            for leaf in _s.flatten(spec):
+                if not isinstance(leaf, _s.TensorSpec):
+                    raise TypeError("Dataset.from_generator: `output_signature` must be a "
+                                    "nest of tf.TensorSpec, got a %s." % type(leaf).__name__)
+        elif output_types is not None:
+            if output_shapes is None:
+                output_shapes = _s.map_structure(lambda _: None, output_types)
+            spec = _s.map_structure(lambda t, sh: _s.TensorSpec(sh, t), output_types,
+                                    _shapes_nest(output_types, output_shapes))
+        else:
+            raise TypeError("Dataset.from_generator needs `output_signature` (a nest of "
+                            "tf.TensorSpec), e.g. output_signature=(tf.TensorSpec(shape=(None,"
+                            "), dtype=tf.float32), tf.TensorSpec(shape=(), dtype=tf.int32)).")
+        self._gen_fn = generator
+        self._args = tuple(args) if args is not None else ()
+        self._given_spec = spec
+
+    def _iter(self):
+        spec = self._given_spec
+        args = [_s.to_array(a) for a in self._args]
+        args = [a[()] if a.ndim == 0 else a for a in args]
+        for i, value in enumerate(self._gen_fn(*args)):
+            if isinstance(value, list) and isinstance(spec, tuple):
+                value = tuple(value)
+            try:
+                yield _s.map_structure(_convert_to_spec, value, spec)
+            except ValueError as e:
+                if "nested structure" not in str(e):
+                    raise
+                raise TypeError(
+                    "Dataset.from_generator: element %d yielded by the generator has "
+                    "structure %s but the output signature is %r." % (
+                        i, _s._describe(value), spec)) from None
+
+    def _cardinality(self):
+        return UNKNOWN
+
+    def _spec(self):
+        return self._given_spec
+
+
+def _shapes_nest(types, shapes):
+    """``output_shapes`` as a nest matching ``output_types`` (a lone shape may be a list)."""
+    if not _s.is_nest(types):
+        return TensorShape(shapes)
+    return _s.map_up_to(types, lambda sh: TensorShape(sh), shapes)
+
+
+def _convert_to_spec(value, spec):
+    try:
+        arr = _s.to_array(value, spec.dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError("Dataset.from_generator: the generator yielded %r, which could not be "
+                        "converted to %s as the signature %r asks: %s" % (
+                            value, spec.dtype.name, spec, e)) from None
+    if not spec.shape.is_compatible_with(arr.shape):
+        raise ValueError("Dataset.from_generator: the generator yielded an element of shape "
+                         "%s where an element of shape %s was expected (signature %r)."
+                         % (tuple(arr.shape), spec.shape, spec))
+    return arr
+
+
+class ZipDataset(Dataset):
+    def __init__(self, datasets):
+        leaves = _s.flatten(datasets)
+        for d in leaves:
+            if not isinstance(d, Dataset):
+                raise TypeError("Dataset.zip expects datasets (or a nest of them), got a %s."
+                                % type(d).__name__)
+        self._structure = datasets
+        self._datasets = leaves
+
+    def _iter(self):
+        its = [d._iter() for d in self._datasets]
+        pack = _s.pack_as
+        while True:
+            parts = []
+            for it in its:
+                try:
+                    parts.append(next(it))
+                except StopIteration:
+                    return
+            yield pack(self._structure, parts)
+
+    def _cardinality(self):
+        cards = [d._cardinality() for d in self._datasets]
+        finite = [c for c in cards if c >= 0]
+        if finite:
+            return min(finite)
+        return UNKNOWN if UNKNOWN in cards else INFINITE
+
+    def _spec(self):
+        return _s.pack_as(self._structure, [d.element_spec for d in self._datasets])
+
+
+class ConcatenateDataset(Dataset):
+    def __init__(self, first, second):
+        if not isinstance(second, Dataset):
+            raise TypeError("Dataset.concatenate expects a Dataset, got a %s."
+                            % type(second).__name__)
+        self._first, self._second = first, second
+        self._cached_spec = self._spec()  # like TensorFlow, refuse mismatched types now
+
+    def _iter(self):
+        yield from self._first._iter()
+        yield from self._second._iter()
+
+    def _cardinality(self):
+        a, b = self._first._cardinality(), self._second._cardinality()
+        if INFINITE in (a, b):
+            return INFINITE
+        if UNKNOWN in (a, b):
+            return UNKNOWN
+        return a + b
+
+    def _spec(self):
+        a, b = self._first.element_spec, self._second.element_spec
+        try:
+            ok = _s.same_structure(a, b) and all(
+                x.dtype == y.dtype for x, y in zip(_s.flatten(a), _s.flatten(b)))
+        except AttributeError:
+            ok = False
+        if not ok:
+            raise TypeError("Dataset.concatenate: the datasets have different element types: "
+                            "%r and %r." % (a, b))
+        return _s.merge_specs(a, b)

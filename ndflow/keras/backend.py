@@ -1,0 +1,360 @@
+"""``keras.backend``: global Keras settings and the small Keras 2 backend helpers.
+
+``clear_session()`` resets the automatic layer names (``dense``, ``dense_1`` ... start
+again).  ``floatx``/``set_floatx``, ``epsilon``/``set_epsilon`` and
+``image_data_format`` hold the global defaults.  The functions below them (``sum``,
+``mean``, ``clip`` ...) are the Keras 2 ``K.*`` helpers that custom losses and metrics
+written for TensorFlow 2 still use.
+"""
+
+import numpy as np
+
+from ndflow.backend import dtypes as _dt
+from ndflow.core.tensor import Tensor, convert_to_tensor
+from ndflow.ops import math_ops as M
+from ndflow.ops import reduction_ops as R
+from ndflow.ops import array_ops as A
+from ndflow.ops import linalg_ops as L
+
+_config = {"epsilon": 1e-7, "image_data_format": "channels_last"}
+
+
+def clear_session(free_memory=True):
+    """Forget the automatic layer names, so new layers are named ``dense``, ``dense_1``..."""
+    from ndflow.keras.engine import naming
+    naming.reset()
+
+
+def floatx():
+    return _dt.floatx()
+
+
+def set_floatx(value):
+    _dt.set_floatx(value)
+
+
+def epsilon():
+    return _config["epsilon"]
+
+
+def set_epsilon(value):
+    _config["epsilon"] = float(value)
+
+
+def image_data_format():
+    return _config["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError("image_data_format must be 'channels_last' or 'channels_first', "
+                         "got %r." % (data_format,))
+    _config["image_data_format"] = data_format
+
+
+def backend():
+    return "tensorflow"
+
+
+def is_keras_tensor(x):
+    from ndflow.keras.engine.keras_tensor import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
+def learning_phase():
+    from ndflow.keras.engine.layer import in_training_phase
+    return 1 if in_training_phase() else 0
+
+
+# ---- Keras 2 K.* helpers ---------------------------------------------------------------
+
+def _t(x):
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
+def int_shape(x):
+    return tuple(x.shape)
+
+
+def shape(x):
+    return A.shape(x)
+
+
+def ndim(x):
+    return len(x.shape)
+
+
+def dtype(x):
+    return _t(x).dtype.name
+
+
+def cast(x, dtype):
+    return M.cast(x, dtype)
+
+
+def cast_to_floatx(x):
+    return np.asarray(x, dtype=floatx())
+
+
+def get_value(x):
+    return np.array(_t(x)._value, copy=True)
+
+
+def batch_get_value(tensors):
+    return [get_value(t) for t in tensors]
+
+
+def set_value(x, value):
+    x.assign(np.asarray(value))
+
+
+def batch_set_value(tuples):
+    for x, v in tuples:
+        set_value(x, v)
+
+
+def count_params(x):
+    return int(np.prod(x.shape))
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    arr = np.asarray(value, dtype=dtype or floatx())
+    if shape is not None:
+        arr = np.broadcast_to(arr, shape).copy()
+    return convert_to_tensor(arr)
+
+
+def variable(value, dtype=None, name=None, constraint=None):
+    from ndflow.core.variable import Variable as _V
+    return _V(np.asarray(value, dtype=dtype or floatx()), name=name)
+
+
+def zeros(shape, dtype=None, name=None):
+    return A.zeros(shape, dtype=dtype or floatx())
+
+
+def ones(shape, dtype=None, name=None):
+    return A.ones(shape, dtype=dtype or floatx())
+
+
+def sum(x, axis=None, keepdims=False):
+    return R.reduce_sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return R.reduce_mean(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):
+    return R.reduce_max(x, axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    return R.reduce_min(x, axis=axis, keepdims=keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    return R.reduce_prod(x, axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return R.reduce_std(x, axis=axis, keepdims=keepdims)
+
+
+def var(x, axis=None, keepdims=False):
+    return R.reduce_variance(x, axis=axis, keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims=False):
+    return R.reduce_any(M.cast(x, "bool"), axis=axis, keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    return R.reduce_all(M.cast(x, "bool"), axis=axis, keepdims=keepdims)
+
+
+def argmax(x, axis=-1):
+    return R.argmax(x, axis=axis)
+
+
+def argmin(x, axis=-1):
+    return R.argmin(x, axis=axis)
+
+
+def clip(x, min_value, max_value):
+    if max_value is not None and min_value is not None and max_value < min_value:
+        max_value = min_value
+    return M.clip_by_value(x, min_value, max_value)
+
+
+def square(x):
+    return M.square(x)
+
+
+def abs(x):
+    return M.abs(x)
+
+
+def sqrt(x):
+    x = _t(x)
+    return M.sqrt(M.maximum(x, 0.0))
+
+
+def exp(x):
+    return M.exp(x)
+
+
+def log(x):
+    return M.log(x)
+
+
+def pow(x, a):
+    return M.pow(x, a)
+
+
+def round(x):
+    return M.round(x)
+
+
+def sign(x):
+    return M.sign(x)
+
+
+def maximum(x, y):
+    return M.maximum(x, y)
+
+
+def minimum(x, y):
+    return M.minimum(x, y)
+
+
+def equal(x, y):
+    return M.equal(x, y)
+
+
+def not_equal(x, y):
+    return M.not_equal(x, y)
+
+
+def greater(x, y):
+    return M.greater(x, y)
+
+
+def greater_equal(x, y):
+    return M.greater_equal(x, y)
+
+
+def less(x, y):
+    return M.less(x, y)
+
+
+def less_equal(x, y):
+    return M.less_equal(x, y)
+
+
+def dot(x, y):
+    return L.matmul(x, y)
+
+
+def transpose(x):
+    return A.transpose(x)
+
+
+def reshape(x, shape):
+    return A.reshape(x, shape)
+
+
+def flatten(x):
+    return A.reshape(x, [-1])
+
+
+def batch_flatten(x):
+    x = _t(x)
+    return A.reshape(x, [x._value.shape[0], -1])
+
+
+def expand_dims(x, axis=-1):
+    return A.expand_dims(x, axis)
+
+
+def squeeze(x, axis):
+    return A.squeeze(x, axis)
+
+
+def concatenate(tensors, axis=-1):
+    return A.concat(list(tensors), axis)
+
+
+def stack(x, axis=0):
+    return A.stack(list(x), axis=axis)
+
+
+def one_hot(indices, num_classes):
+    return A.one_hot(indices, num_classes)
+
+
+def switch(condition, then_expression, else_expression):
+    return M.where(condition, then_expression, else_expression)
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    from ndflow.keras import activations
+    return activations.relu(x, negative_slope=alpha, max_value=max_value, threshold=threshold)
+
+
+def sigmoid(x):
+    return M.sigmoid(x)
+
+
+def tanh(x):
+    return M.tanh(x)
+
+
+def softmax(x, axis=-1):
+    from ndflow.keras import activations
+    return activations.softmax(x, axis=axis)
+
+
+def softplus(x):
+    from ndflow.keras import activations
+    return activations.softplus(x)
+
+
+def stop_gradient(x):
+    from ndflow.core.engine import stop_gradient as _sg
+    return _sg(x)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    from ndflow.ops import random_ops
+    return random_ops.normal(shape, mean, stddev, dtype=dtype or floatx(), seed=seed)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    from ndflow.ops import random_ops
+    return random_ops.uniform(shape, minval, maxval, dtype=dtype or floatx(), seed=seed)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    from ndflow.keras import losses
+    return losses.binary_crossentropy(target, output, from_logits=from_logits)
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    from ndflow.keras import losses
+    return losses.categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    from ndflow.keras import losses
+    return losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits,
+                                                  axis=axis)
+
+
+def __getattr__(name):
+    if name == "Variable":
+        from ndflow.keras.engine.layer import KerasVariable
+        return KerasVariable
+    raise AttributeError("module 'ndflow.keras.backend' has no attribute %r" % name)
+
+

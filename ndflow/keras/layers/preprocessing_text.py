@@ -1,0 +1,569 @@
+"""Text and categorical preprocessing: ``StringLookup``, ``IntegerLookup``,
+``TextVectorization``, ``CategoryEncoding``, ``Discretization``, ``Hashing``.
+
+These layers map data to indices (or encodings of indices) with NumPy; their outputs carry
+no gradient.  Vocabulary layout follows Keras: ``[mask_token?] + OOV tokens + vocabulary``,
+``adapt`` orders tokens by decreasing frequency (ties broken by the token itself).
+"""
+import hashlib
+import re
+import string as _string
+
+import numpy as np
+
+from ndflow.core.tensor import Tensor
+from ndflow.keras.engine.layer import Layer
+
+__all__ = ["StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
+           "Discretization", "Hashing"]
+
+_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
+
+
+def _array(x):
+    """Plain NumPy data from a tensor, array, list, or a ``tf.data`` dataset of batches."""
+    if isinstance(x, Tensor):
+        return np.asarray(x._value)
+    if hasattr(x, "element_spec") and hasattr(x, "__iter__"):
+        parts = [_array(b) for b in x]
+        parts = [p.reshape(-1) if p.ndim == 0 else p for p in parts]
+        return np.concatenate(parts) if parts else np.zeros((0,))
+    return np.asarray(x)
+
+
+def _to_str(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8")
+    return str(v)
+
+
+def _encode(indices, depth, mode, idf=None, dtype="float32"):
+    """one_hot / multi_hot / count / tf_idf of integer ``indices`` (last axis = tokens)."""
+    idx = np.asarray(indices)
+    if mode == "one_hot":
+        if idx.ndim and idx.shape[-1] == 1:
+            idx = idx[..., 0]
+        out = np.zeros(idx.shape + (depth,), dtype)
+        np.put_along_axis(out, idx[..., None], 1, axis=-1)
+        return out
+    if idx.ndim == 0:
+        idx = idx[None]
+    lead = idx.shape[:-1]
+    flat = idx.reshape(-1, idx.shape[-1]) if idx.ndim > 1 else idx[None]
+    out = np.zeros((flat.shape[0], depth), dtype)
+    rows = np.repeat(np.arange(flat.shape[0]), flat.shape[1])
+    np.add.at(out, (rows, flat.reshape(-1)), 1)
+    if mode == "multi_hot":
+        out = np.minimum(out, 1)
+    elif mode == "tf_idf":
+        out = out * np.asarray(idf, dtype)
+    return out.reshape(lead + (depth,)) if idx.ndim > 1 else out[0]
+
+
+class _IndexLookup(Layer):
+    """Shared machinery of StringLookup and IntegerLookup."""
+
+    _is_string = True
+
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=None,
+                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
+                 pad_to_max_tokens=False, sparse=False, **kwargs):
+        kwargs.pop("encoding", None)
+        kwargs.pop("vocabulary_dtype", None)
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        if output_mode not in _MODES:
+            raise ValueError("%s: output_mode must be one of %s, got %r."
+                             % (cls, _MODES, output_mode))
+        if invert and output_mode != "int":
+            raise ValueError("%s: invert=True needs output_mode='int', got %r."
+                             % (cls, output_mode))
+        if max_tokens is not None and max_tokens <= 1:
+            raise ValueError("%s: max_tokens must be > 1 (or None), got %r." % (cls, max_tokens))
+        if num_oov_indices < 0:
+            raise ValueError("%s: num_oov_indices must be >= 0, got %r."
+                             % (cls, num_oov_indices))
+        self.max_tokens = max_tokens
+        self.num_oov_indices = int(num_oov_indices)
+        self.mask_token = mask_token
+        self.oov_token = oov_token
+        self.invert = bool(invert)
+        self.output_mode = output_mode
+        self.pad_to_max_tokens = bool(pad_to_max_tokens)
+        self.sparse = sparse
+        self._vocab = []
+        self._idf = None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
+
+    # ---- vocabulary ----
+    def _key(self, v):
+        return _to_str(v) if self._is_string else int(v)
+
+    def _reserved(self):
+        out = []
+        if self.mask_token is not None:
+            out.append(self.mask_token)
+        out.extend([self.oov_token] * self.num_oov_indices)
+        return out
+
+    def set_vocabulary(self, vocabulary, idf_weights=None):
+        if isinstance(vocabulary, str):
+            with open(vocabulary, encoding="utf-8") as f:
+                vocabulary = [line.rstrip("\n") for line in f]
+        vocab = [self._key(v) for v in _array(vocabulary).reshape(-1).tolist()]
+        reserved = set(self._reserved())
+        vocab = [v for v in vocab if v not in reserved] if not self._includes_reserved(vocab) \
+            else vocab[len(self._reserved()):]
+        if len(set(vocab)) != len(vocab):
+            raise ValueError("%s: the vocabulary contains repeated tokens." % type(self).__name__)
+        self._vocab = vocab
+        self._rebuild_index()
+        if self.output_mode == "tf_idf":
+            if idf_weights is None:
+                raise ValueError("%s: output_mode='tf_idf' needs idf_weights with the "
+                                 "vocabulary (or call adapt())." % type(self).__name__)
+            idf = np.asarray(idf_weights, np.float64).reshape(-1)
+            self._idf = np.concatenate([np.full(len(self._reserved()), idf.mean()
+                                                if idf.size else 0.0), idf])
+
+    def _includes_reserved(self, vocab):
+        res = self._reserved()
+        return bool(res) and vocab[:len(res)] == res
+
+    def _rebuild_index(self):
+        n_res = len(self._reserved())
+        self._index = {tok: i + n_res for i, tok in enumerate(self._vocab)}
+
+    def get_vocabulary(self, include_special_tokens=True):
+        if include_special_tokens:
+            return self._reserved() + list(self._vocab)
+        return list(self._vocab)
+
+    def vocabulary_size(self):
+        return len(self._reserved()) + len(self._vocab)
+
+    def adapt(self, data, batch_size=None, steps=None):
+        values = _array(data).reshape(-1).tolist()
+        counts = {}
+        for v in values:
+            k = self._key(v)
+            counts[k] = counts.get(k, 0) + 1
+        for r in self._reserved():
+            counts.pop(r, None)
+        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if self.max_tokens is not None:
+            order = order[:max(0, self.max_tokens - len(self._reserved()))]
+        self._vocab = [k for k, _ in order]
+        self._rebuild_index()
+        if self.output_mode == "tf_idf":
+            n_docs = max(1, len(values))
+            df = np.array([counts[k] for k in self._vocab], np.float64)
+            idf = np.log(1 + n_docs / (1 + df))
+            self._idf = np.concatenate([np.full(len(self._reserved()), idf.mean()
+                                                if idf.size else 0.0), idf])
+
+    # ---- lookup ----
+    def _lookup(self, values):
+        arr = np.asarray(values)
+        flat = arr.reshape(-1).tolist()
+        n_oov = self.num_oov_indices
+        first_oov = 1 if self.mask_token is not None else 0
+        out = np.empty(len(flat), np.int64)
+        for i, v in enumerate(flat):
+            k = self._key(v)
+            if self.mask_token is not None and k == self.mask_token:
+                out[i] = 0
+                continue
+            j = self._index.get(k)
+            if j is None:
+                if n_oov == 0:
+                    raise ValueError("%s %r: token %r is not in the vocabulary and "
+                                     "num_oov_indices=0." % (type(self).__name__, self.name, k))
+                j = first_oov + (_stable_hash(k) % n_oov if n_oov > 1 else 0)
+            out[i] = j
+        return out.reshape(arr.shape)
+
+    def _invert(self, values):
+        idx = np.asarray(values).astype(np.int64)
+        table = self.get_vocabulary()
+        size = len(table)
+        oov = self.oov_token
+        flat = [table[i] if 0 <= i < size else oov for i in idx.reshape(-1).tolist()]
+        return np.array(flat, dtype=object if self._is_string else np.int64).reshape(idx.shape)
+
+    def _autocast_inputs(self):
+        return False
+
+    def call(self, inputs):
+        values = _array(inputs)
+        if self.invert:
+            return Tensor(self._invert(values))
+        idx = self._lookup(values)
+        if self.output_mode == "int":
+            return Tensor(idx)
+        depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else \
+            self.vocabulary_size()
+        out = _encode(idx, depth, self.output_mode, self._idf)
+        return Tensor(out.astype(self.dtype))
+
+    def compute_output_shape(self, input_shape):
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else \
+            self.vocabulary_size()
+        s = tuple(input_shape)
+        if self.output_mode == "one_hot" and s and s[-1] == 1:
+            s = s[:-1]
+        return (s + (depth,)) if self.output_mode == "one_hot" else (s[:-1] + (depth,))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "max_tokens": self.max_tokens, "num_oov_indices": self.num_oov_indices,
+            "mask_token": self.mask_token, "oov_token": self.oov_token,
+            "invert": self.invert, "output_mode": self.output_mode,
+            "pad_to_max_tokens": self.pad_to_max_tokens, "sparse": self.sparse,
+            "vocabulary": list(self._vocab) if self._vocab else None,
+            "idf_weights": None if self._idf is None else
+            self._idf[len(self._reserved()):].tolist(),
+        })
+        return config
+
+
+def _stable_hash(value):
+    """A hash that is the same in every process (Python's hash() of str is salted)."""
+    data = value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+class StringLookup(_IndexLookup):
+    """Maps strings to integer indices (or back, with ``invert=True``)."""
+
+    _is_string = True
+
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
+                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
+                 pad_to_max_tokens=False, sparse=False, **kwargs):
+        super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
+                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
+
+
+class IntegerLookup(_IndexLookup):
+    """Maps integer values (e.g. raw category ids) to contiguous indices."""
+
+    _is_string = False
+
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
+                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
+                 pad_to_max_tokens=False, sparse=False, **kwargs):
+        super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
+                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
+
+
+_PUNCT = re.compile("[%s]" % re.escape(_string.punctuation))
+
+
+class TextVectorization(Layer):
+    """Turns raw strings into token indices (or multi-hot / count / tf-idf vectors):
+    standardize (lowercase, strip punctuation), split on whitespace, optional n-grams,
+    look up in a vocabulary learned with ``adapt``.  In 'int' mode index 0 is padding
+    and index 1 the OOV token."""
+
+    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
+                 split="whitespace", ngrams=None, output_mode="int",
+                 output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
+                 idf_weights=None, sparse=False, ragged=False, **kwargs):
+        kwargs.pop("encoding", None)
+        super().__init__(**kwargs)
+        if standardize not in (None, "lower_and_strip_punctuation", "lower",
+                               "strip_punctuation") and not callable(standardize):
+            raise ValueError("TextVectorization: standardize must be None, "
+                             "'lower_and_strip_punctuation', 'lower', 'strip_punctuation' or "
+                             "a callable, got %r." % (standardize,))
+        if split not in (None, "whitespace", "character") and not callable(split):
+            raise ValueError("TextVectorization: split must be None, 'whitespace', "
+                             "'character' or a callable, got %r." % (split,))
+        if output_mode not in ("int", "multi_hot", "count", "tf_idf"):
+            raise ValueError("TextVectorization: output_mode must be 'int', 'multi_hot', "
+                             "'count' or 'tf_idf', got %r." % (output_mode,))
+        if output_sequence_length is not None and output_mode != "int":
+            raise ValueError("TextVectorization: output_sequence_length only applies to "
+                             "output_mode='int'.")
+        self.max_tokens = max_tokens
+        self.standardize = standardize
+        self.split = split
+        if isinstance(ngrams, int):
+            ngrams = tuple(range(1, ngrams + 1))
+        self.ngrams = tuple(ngrams) if ngrams else None
+        self.output_mode = output_mode
+        self.output_sequence_length = output_sequence_length
+        self.pad_to_max_tokens = bool(pad_to_max_tokens)
+        self.sparse = sparse
+        self.ragged = bool(ragged)
+        self._lookup = StringLookup(
+            max_tokens=max_tokens, mask_token="" if output_mode == "int" else None,
+            output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens,
+            vocabulary=vocabulary, idf_weights=idf_weights, name=self.name + "_lookup")
+
+    def _autocast_inputs(self):
+        return False
+
+    def _tokens(self, text):
+        s = _to_str(text)
+        if callable(self.standardize):
+            s = _to_str(self.standardize(s))
+        elif self.standardize in ("lower", "lower_and_strip_punctuation"):
+            s = s.lower()
+        if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+            s = _PUNCT.sub("", s)
+        if self.split is None:
+            toks = [s]
+        elif callable(self.split):
+            toks = [_to_str(t) for t in self.split(s)]
+        elif self.split == "character":
+            toks = list(s)
+        else:
+            toks = s.split()
+        if self.ngrams:
+            grams = []
+            for n in self.ngrams:
+                grams.extend(" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1))
+            toks = grams
+        return toks
+
+    def _texts(self, data):
+        arr = _array(data)
+        if arr.ndim == 2 and arr.shape[-1] == 1:
+            arr = arr[:, 0]
+        return arr.reshape(-1).tolist(), arr.ndim == 0
+
+    def adapt(self, data, batch_size=None, steps=None):
+        texts, _ = self._texts(data)
+        tokens = [t for text in texts for t in self._tokens(text)]
+        self._lookup.adapt(np.array(tokens, dtype=object))
+        if self.output_mode == "tf_idf":
+            # document frequency: in how many texts each token occurs
+            docs = [set(self._tokens(t)) for t in texts]
+            vocab = self._lookup.get_vocabulary(include_special_tokens=False)
+            df = np.array([sum(tok in d for d in docs) for tok in vocab], np.float64)
+            idf = np.log(1 + len(texts) / (1 + df))
+            self._lookup._idf = np.concatenate(
+                [np.full(len(self._lookup._reserved()), idf.mean() if idf.size else 0.0), idf])
+
+    def get_vocabulary(self, include_special_tokens=True):
+        return self._lookup.get_vocabulary(include_special_tokens)
+
+    def vocabulary_size(self):
+        return self._lookup.vocabulary_size()
+
+    def set_vocabulary(self, vocabulary, idf_weights=None):
+        self._lookup.set_vocabulary(vocabulary, idf_weights)
+
+    def call(self, inputs):
+        texts, scalar = self._texts(inputs)
+        seqs = [self._lookup._lookup(np.array(self._tokens(t), dtype=object)).tolist()
+                for t in texts]
+        if self.output_mode == "int":
+            length = self.output_sequence_length or max([len(s) for s in seqs] + [0])
+            out = np.zeros((len(seqs), length), np.int64)
+            for i, s in enumerate(seqs):
+                s = s[:length]
+                out[i, :len(s)] = s
+            return Tensor(out[0] if scalar else out)
+        depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else \
+            self.vocabulary_size()
+        out = np.zeros((len(seqs), depth), np.float64)
+        for i, s in enumerate(seqs):
+            if s:
+                out[i] = _encode(np.array(s), depth, self.output_mode, self._lookup._idf,
+                                 np.float64)
+        out = out.astype(self.dtype)
+        return Tensor(out[0] if scalar else out)
+
+    def compute_output_shape(self, input_shape):
+        b = tuple(input_shape)[0] if len(tuple(input_shape)) else None
+        if self.output_mode == "int":
+            return (b, self.output_sequence_length)
+        depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else \
+            self.vocabulary_size()
+        return (b, depth)
+
+    def get_config(self):
+        config = super().get_config()
+        vocab = self.get_vocabulary(include_special_tokens=False)
+        config.update({
+            "max_tokens": self.max_tokens,
+            "standardize": self.standardize if not callable(self.standardize) else None,
+            "split": self.split if not callable(self.split) else None,
+            "ngrams": list(self.ngrams) if self.ngrams else None,
+            "output_mode": self.output_mode,
+            "output_sequence_length": self.output_sequence_length,
+            "pad_to_max_tokens": self.pad_to_max_tokens, "sparse": self.sparse,
+            "ragged": self.ragged, "vocabulary": vocab or None,
+            "idf_weights": None if self._lookup._idf is None else
+            self._lookup._idf[len(self._lookup._reserved()):].tolist(),
+        })
+        return config
+
+
+class CategoryEncoding(Layer):
+    """Encodes integer category ids in ``[0, num_tokens)`` as one-hot, multi-hot or counts."""
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        if output_mode not in ("one_hot", "multi_hot", "count"):
+            raise ValueError("CategoryEncoding: output_mode must be 'one_hot', 'multi_hot' or "
+                             "'count', got %r." % (output_mode,))
+        if num_tokens is None or num_tokens < 1:
+            raise ValueError("CategoryEncoding: num_tokens must be a positive int, got %r."
+                             % (num_tokens,))
+        self.num_tokens = int(num_tokens)
+        self.output_mode = output_mode
+        self.sparse = sparse
+
+    def _autocast_inputs(self):
+        return False
+
+    def call(self, inputs, count_weights=None):
+        idx = _array(inputs)
+        if idx.dtype.kind == "f":
+            idx = idx.astype(np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num_tokens):
+            raise ValueError("CategoryEncoding %r: values must be in [0, %d), got values from "
+                             "%d to %d." % (self.name, self.num_tokens, idx.min(), idx.max()))
+        if count_weights is not None and self.output_mode == "count":
+            w = _array(count_weights).astype(np.float64)
+            flat = idx.reshape(-1, idx.shape[-1]) if idx.ndim > 1 else idx[None]
+            out = np.zeros((flat.shape[0], self.num_tokens))
+            rows = np.repeat(np.arange(flat.shape[0]), flat.shape[1])
+            np.add.at(out, (rows, flat.reshape(-1)), w.reshape(-1))
+            out = out.reshape(idx.shape[:-1] + (self.num_tokens,)) if idx.ndim > 1 else out[0]
+        else:
+            out = _encode(idx, self.num_tokens, self.output_mode, dtype=np.float64)
+        return Tensor(out.astype(self.dtype))
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        if self.output_mode == "one_hot":
+            if s and s[-1] == 1:
+                s = s[:-1]
+            return s + (self.num_tokens,)
+        return s[:-1] + (self.num_tokens,) if len(s) > 1 else (self.num_tokens,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_tokens": self.num_tokens, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
+        return config
+
+
+class Discretization(Layer):
+    """Buckets continuous values: ``bin_boundaries`` [b0, b1, ...] give bins
+    (-inf, b0), [b0, b1), ...; ``adapt`` picks ``num_bins`` quantile boundaries."""
+
+    def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
+                 sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        if bin_boundaries is not None and num_bins is not None:
+            raise ValueError("Discretization: give bin_boundaries or num_bins, not both.")
+        if output_mode not in ("int", "one_hot", "multi_hot", "count"):
+            raise ValueError("Discretization: output_mode must be 'int', 'one_hot', "
+                             "'multi_hot' or 'count', got %r." % (output_mode,))
+        self.bin_boundaries = None if bin_boundaries is None else \
+            [float(b) for b in bin_boundaries]
+        self.num_bins = num_bins
+        self.epsilon = epsilon
+        self.output_mode = output_mode
+        self.sparse = sparse
+
+    def adapt(self, data, batch_size=None, steps=None):
+        if not self.num_bins:
+            raise ValueError("Discretization.adapt needs num_bins (given at construction).")
+        values = np.sort(_array(data).astype(np.float64).reshape(-1))
+        qs = np.linspace(0, 1, self.num_bins + 1)[1:-1]
+        self.bin_boundaries = np.quantile(values, qs).tolist()
+
+    def _autocast_inputs(self):
+        return False
+
+    def call(self, inputs):
+        if self.bin_boundaries is None:
+            raise ValueError("Discretization %r has no bin boundaries: pass bin_boundaries= "
+                             "or call adapt() first." % self.name)
+        x = _array(inputs)
+        idx = np.searchsorted(np.asarray(self.bin_boundaries), x, side="right").astype(np.int64)
+        if self.output_mode == "int":
+            return Tensor(idx)
+        depth = len(self.bin_boundaries) + 1
+        return Tensor(_encode(idx, depth, self.output_mode).astype(self.dtype))
+
+    def compute_output_shape(self, input_shape):
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        depth = (len(self.bin_boundaries) + 1) if self.bin_boundaries is not None else \
+            self.num_bins
+        return tuple(input_shape)[:-1] + (depth,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
+                       "epsilon": self.epsilon, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
+        return config
+
+
+class Hashing(Layer):
+    """Hashes strings or integers into ``num_bins`` bins.  The hash is a salted BLAKE2b
+    (stable across processes); bin numbers are not the same as TensorFlow's FarmHash."""
+
+    def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if num_bins is None or num_bins < 1:
+            raise ValueError("Hashing: num_bins must be a positive int, got %r." % (num_bins,))
+        if output_mode not in ("int", "one_hot", "multi_hot", "count"):
+            raise ValueError("Hashing: output_mode must be 'int', 'one_hot', 'multi_hot' or "
+                             "'count', got %r." % (output_mode,))
+        self.num_bins = int(num_bins)
+        self.mask_value = mask_value
+        self.salt = salt
+        self.output_mode = output_mode
+        self.sparse = sparse
+
+    def _autocast_inputs(self):
+        return False
+
+    def _hash(self, v):
+        key = _to_str(v)
+        if self.salt is not None:
+            key = "%s\x00%s" % (self.salt, key)
+        return _stable_hash(key)
+
+    def call(self, inputs):
+        arr = _array(inputs)
+        flat = arr.reshape(-1).tolist()
+        masked = self.mask_value is not None
+        n = self.num_bins - 1 if masked else self.num_bins
+        out = np.empty(len(flat), np.int64)
+        for i, v in enumerate(flat):
+            if masked and _to_str(v) == _to_str(self.mask_value):
+                out[i] = 0
+            else:
+                out[i] = self._hash(v) % n + (1 if masked else 0)
+        out = out.reshape(arr.shape)
+        if self.output_mode == "int":
+            return Tensor(out)
+        return Tensor(_encode(out, self.num_bins, self.output_mode).astype(self.dtype))
+
+    def compute_output_shape(self, input_shape):
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        return tuple(input_shape)[:-1] + (self.num_bins,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_bins": self.num_bins, "mask_value": self.mask_value,
+                       "salt": self.salt, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
+        return config

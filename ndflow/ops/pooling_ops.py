@@ -1,0 +1,218 @@
+"""Max and average pooling (1-D, 2-D, 3-D) and their gradients, channels-last.
+
+A pooling window has few elements (4 for 2x2), so the kernels loop over the offsets inside
+the window and combine whole strided slices of the input with one NumPy call each
+(``np.maximum`` / ``+=``): no window copy is ever made.  The gradient ops are primitives too
+(with their own gradients), so second derivatives through pooling work.
+"""
+import numpy as np
+
+from ndflow.ops._base import Op, execute, convert, InvalidArgumentError
+from ndflow.ops.conv_ops import conv_config, _tuple
+
+__all__ = ["max_pool", "avg_pool", "pool_config"]
+
+
+def pool_config(in_spatial, ksize, strides, padding, dilations=1, opname="pool"):
+    n = len(in_spatial)
+    ksize = _tuple(ksize, n, "ksize", opname)
+    if strides is None:
+        strides = ksize
+    if any(k < 1 for k in ksize):
+        raise InvalidArgumentError("%s: pool size must be >= 1, got %s." % (opname, ksize))
+    if isinstance(padding, str) and padding.upper() not in ("SAME", "VALID"):
+        raise InvalidArgumentError("%s: padding must be 'SAME' or 'VALID', got %r."
+                                   % (opname, padding))
+    return conv_config(in_spatial, ksize, strides, padding, dilations, 1, opname)
+
+
+def _offsets(cfg):
+    """(offset number, slices into the padded input) for every position in the window."""
+    out = []
+    for k, off in enumerate(np.ndindex(*cfg.kernel)):
+        sl = (slice(None),) + tuple(
+            slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in
+            zip(off, cfg.dilations, cfg.strides, cfg.out_spatial)) + (slice(None),)
+        out.append((k, sl))
+    return out
+
+
+def _pad(x, cfg, value):
+    if not any(lo or hi for lo, hi in cfg.pads):
+        return x
+    xp = np.full((x.shape[0],) + cfg.padded + (x.shape[-1],), value, dtype=x.dtype)
+    xp[_inner(cfg)] = x
+    return xp
+
+
+def _inner(cfg):
+    return (slice(None),) + tuple(slice(lo, lo + n) for n, (lo, _) in
+                                  zip(cfg.in_spatial, cfg.pads)) + (slice(None),)
+
+
+def _scatter(parts, cfg, x_shape, dtype):
+    """Sum per-offset arrays (shaped like the output) back into an input-shaped array."""
+    dxp = np.zeros((x_shape[0],) + cfg.padded + (x_shape[-1],), dtype)
+    for (k, sl), part in zip(_offsets(cfg), parts):
+        if part is not None:
+            dxp[sl] += part
+    if any(lo or hi for lo, hi in cfg.pads):
+        dxp = dxp[_inner(cfg)]
+    return dxp
+
+
+# ---- max pooling ------------------------------------------------------------------------------
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+class MaxPool(Op):
+    def __init__(self, cfg):
+        self.cfg = cfg
+
+    def forward(self, x):
+        xp = _pad(x, self.cfg, _lowest(x.dtype))
+        y = None
+        for _, sl in _offsets(self.cfg):
+            y = xp[sl].copy() if y is None else np.maximum(y, xp[sl], out=y)
+        return y
+
+    def hits(self):
+        """Per window offset, a boolean array (output-shaped) marking the outputs whose
+        maximum sits at that offset; on ties only the first offset wins, as in TensorFlow."""
+        x = self.inputs[0]._value
+        y = self.outputs._value
+        xp = _pad(x, self.cfg, _lowest(x.dtype))
+        taken = np.zeros(y.shape, bool)
+        hits = []
+        for _, sl in _offsets(self.cfg):
+            hit = xp[sl] == y
+            hit &= ~taken
+            taken |= hit
+            hits.append(hit)
+        return hits
+
+    def backward(self, dy):
+        x = self.inputs[0]._value
+        return (execute(MaxPoolGrad(self.cfg, self.hits(), x.shape), (dy,)),)
+
+
+def _disjoint(cfg):
+    return all(d == 1 and s >= k for k, s, d in zip(cfg.kernel, cfg.strides, cfg.dilations))
+
+
+class MaxPoolGrad(Op):
+    """dx: each output gradient goes to the input element that was the window's max."""
+
+    def __init__(self, cfg, hits, x_shape):
+        self.cfg = cfg
+        self.hits = hits
+        self.x_shape = x_shape
+
+    def forward(self, dy):
+        cfg = self.cfg
+        dxp = np.zeros((self.x_shape[0],) + cfg.padded + (self.x_shape[-1],), dy.dtype)
+        if _disjoint(cfg):   # windows don't overlap: write each slice once
+            for (_, sl), hit in zip(_offsets(cfg), self.hits):
+                np.multiply(dy, hit, out=dxp[sl])
+        else:
+            for (_, sl), hit in zip(_offsets(cfg), self.hits):
+                dxp[sl] += dy * hit
+        if any(lo or hi for lo, hi in cfg.pads):
+            dxp = dxp[_inner(cfg)]
+        return dxp
+
+    def backward(self, g):
+        return (execute(MaxPoolGradGrad(self.cfg, self.hits), (g,)),)
+
+
+class MaxPoolGradGrad(Op):
+    """Adjoint of MaxPoolGrad: pick each window's argmax element of ``g``."""
+
+    def __init__(self, cfg, hits):
+        self.cfg = cfg
+        self.hits = hits
+
+    def forward(self, g):
+        gp = _pad(g, self.cfg, 0)
+        out = np.zeros(self.hits[0].shape, g.dtype)
+        for (_, sl), hit in zip(_offsets(self.cfg), self.hits):
+            out += gp[sl] * hit
+        return out
+
+    def backward(self, dy):
+        return (execute(MaxPoolGrad(self.cfg, self.hits, self.inputs[0]._value.shape), (dy,)),)
+
+
+# ---- average pooling -------------------------------------------------------------------------
+
+def _counts(cfg, dtype):
+    """How many real (not padding) elements each window holds, shaped (1, *out, 1)."""
+    if not any(lo or hi for lo, hi in cfg.pads):
+        return np.asarray(np.prod(cfg.kernel), dtype)
+    ones = np.zeros((1,) + cfg.padded + (1,), dtype)
+    ones[_inner(cfg)] = 1
+    cnt = None
+    for _, sl in _offsets(cfg):
+        cnt = ones[sl].copy() if cnt is None else cnt + ones[sl]
+    return cnt
+
+
+class AvgPool(Op):
+    def __init__(self, cfg):
+        self.cfg = cfg
+
+    def forward(self, x):
+        xp = _pad(x, self.cfg, 0)
+        s = None
+        for _, sl in _offsets(self.cfg):
+            s = xp[sl].copy() if s is None else np.add(s, xp[sl], out=s)
+        s /= _counts(self.cfg, x.dtype)
+        return s
+
+    def backward(self, dy):
+        return (execute(AvgPoolGrad(self.cfg, self.inputs[0]._value.shape), (dy,)),)
+
+
+class AvgPoolGrad(Op):
+    def __init__(self, cfg, x_shape):
+        self.cfg = cfg
+        self.x_shape = x_shape
+
+    def forward(self, dy):
+        share = dy / _counts(self.cfg, dy.dtype)
+        return _scatter([share] * len(_offsets(self.cfg)), self.cfg, self.x_shape, dy.dtype)
+
+    def backward(self, g):
+        return (execute(AvgPool(self.cfg), (g,)),)
+
+
+# ---- entry points (channels-last) -------------------------------------------------------------
+
+def _prep(x, nd, opname):
+    x = convert(x)
+    if nd is None:
+        nd = x._value.ndim - 2
+    if x._value.ndim != nd + 2 or nd < 1:
+        raise InvalidArgumentError(
+            "%s: a %d-D pooling needs a rank-%d input (batch, spatial..., channels), got "
+            "shape %s." % (opname, nd, nd + 2, tuple(x._value.shape)))
+    return x, nd
+
+
+def max_pool(x, ksize, strides=None, padding="VALID", dilations=1, nd=None,
+             opname="max_pool"):
+    x, nd = _prep(x, nd, opname)
+    cfg = pool_config(x._value.shape[1:-1], ksize, strides, padding, dilations, opname)
+    return execute(MaxPool(cfg), (x,))
+
+
+def avg_pool(x, ksize, strides=None, padding="VALID", dilations=1, nd=None,
+             opname="avg_pool"):
+    x, nd = _prep(x, nd, opname)
+    if x._value.dtype.kind not in "fc":
+        raise InvalidArgumentError("%s: expected a floating-point input, got %s; cast it "
+                                   "first." % (opname, x.dtype.name))
+    cfg = pool_config(x._value.shape[1:-1], ksize, strides, padding, dilations, opname)
+    return execute(AvgPool(cfg), (x,))

@@ -1,0 +1,195 @@
+"""Image and text preprocessing layers against hand-computed Keras semantics."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import ndflow as tf
+from ndflow import keras
+from ndflow.keras import layers as L
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from layer_test_helper import run_layer_test  # noqa: E402
+
+RNG = np.random.default_rng(3)
+
+
+# ---- image --------------------------------------------------------------------------------------
+
+def test_image_layer_tests():
+    run_layer_test(L.Resizing, {"height": 4, "width": 6}, input_shape=(2, 8, 3, 2),
+                   expected_output_shape=(2, 4, 6, 2), expected_num_trainable_weights=0)
+    run_layer_test(L.CenterCrop, {"height": 3, "width": 2}, input_shape=(2, 5, 6, 1),
+                   expected_output_shape=(2, 3, 2, 1), expected_num_trainable_weights=0)
+    for cls, kw in [(L.RandomFlip, {"seed": 1}), (L.RandomRotation, {"factor": 0.1}),
+                    (L.RandomZoom, {"height_factor": 0.2}),
+                    (L.RandomTranslation, {"height_factor": 0.1, "width_factor": 0.2}),
+                    (L.RandomContrast, {"factor": 0.3})]:
+        run_layer_test(cls, kw, input_shape=(2, 6, 5, 3), expected_output_shape=(2, 6, 5, 3),
+                       expected_num_trainable_weights=0)
+
+
+def test_resizing_bilinear_half_pixel_and_nearest():
+    x = np.arange(4, dtype=np.float32).reshape(1, 2, 2, 1)
+    y = L.Resizing(4, 4)(x).numpy()[0, :, :, 0]
+    # half-pixel centres, edges clamped (tf.image.resize, antialias=False)
+    row = np.array([0, 0.25, 0.75, 1.0])
+    np.testing.assert_allclose(y, row[None, :] + 2 * row[:, None], rtol=1e-6)
+    down = L.Resizing(1, 2, interpolation="nearest")(np.arange(8, dtype=np.float32)
+                                                     .reshape(1, 2, 4, 1)).numpy()
+    # nearest samples floor((i + 0.5) * scale), as TensorFlow does with half-pixel centres
+    np.testing.assert_array_equal(down[0, :, :, 0], [[5, 7]])
+    # gradient flows through resizing (it is built from ops)
+    xt = tf.constant(RNG.normal(size=(1, 3, 3, 1)))
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        s = tf.reduce_sum(L.Resizing(6, 6, dtype="float64")(xt))
+    g = tape.gradient(s, xt).numpy()
+    np.testing.assert_allclose(g.sum(), 36.0)   # each output is a convex combination
+
+
+def test_center_crop_and_aspect_crop():
+    x = np.arange(30, dtype=np.float32).reshape(1, 5, 6, 1)
+    np.testing.assert_array_equal(L.CenterCrop(3, 2)(x).numpy()[0, :, :, 0], x[0, 1:4, 2:4, 0])
+    y = L.Resizing(2, 2, crop_to_aspect_ratio=True, interpolation="nearest")(x)
+    assert y.shape == (1, 2, 2, 1)
+
+
+def test_random_layers_only_act_in_training_and_are_seeded():
+    x = RNG.uniform(0, 255, size=(4, 6, 6, 3)).astype(np.float32)
+    for layer in (L.RandomFlip(), L.RandomRotation(0.2), L.RandomZoom(0.3),
+                  L.RandomTranslation(0.2, 0.2), L.RandomContrast(0.5)):
+        np.testing.assert_array_equal(layer(x).numpy(), x)
+        keras.utils.set_random_seed(4)
+        a = layer(x, training=True).numpy()
+        keras.utils.set_random_seed(4)
+        b = layer(x, training=True).numpy()
+        np.testing.assert_array_equal(a, b)
+        assert np.abs(a - x).max() > 0, type(layer).__name__
+
+
+def test_random_geometry_values():
+    img = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    rot = L.RandomRotation((0.25, 0.25), interpolation="nearest")(img, training=True)
+    np.testing.assert_array_equal(rot.numpy()[0, :, :, 0], np.rot90(img[0, :, :, 0]))
+    tr = L.RandomTranslation((0.25, 0.25), (0, 0), fill_mode="constant", fill_value=-1)(
+        img, training=True).numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(tr[0], [-1, -1, -1, -1])
+    np.testing.assert_array_equal(tr[1:], img[0, :3, :, 0])
+    flip = L.RandomFlip("horizontal", seed=0)
+    out = flip(np.repeat(img, 20, 0), training=True).numpy()[:, :, :, 0]
+    flipped = (out == img[0, :, ::-1, 0]).all(axis=(1, 2))
+    kept = (out == img[0, :, :, 0]).all(axis=(1, 2))
+    assert np.all(flipped | kept) and flipped.any() and kept.any()
+    zoom = L.RandomZoom((-0.5, -0.5), interpolation="nearest")(
+        np.arange(64, dtype=np.float32).reshape(1, 8, 8, 1), training=True).numpy()
+    assert zoom[0, 0, 0, 0] > 0 and zoom.max() < 63   # zoomed in: corners cut away
+    c = L.RandomContrast((0.5, 0.5))
+    xs = RNG.uniform(50, 200, size=(2, 4, 4, 3)).astype(np.float32)
+    keras.utils.set_random_seed(0)
+    yc = c(xs, training=True).numpy()
+    mean = xs.mean(axis=(1, 2), keepdims=True)
+    f = (yc - mean) / (xs - mean)
+    assert np.all((f > 0.5 - 1e-3) & (f < 1.5 + 1e-3))
+    np.testing.assert_allclose(f.reshape(2, -1).std(axis=1), 0, atol=1e-3)
+
+
+# ---- text and categorical --------------------------------------------------------------------------
+
+def test_string_lookup_adapt_vocabulary_and_modes():
+    layer = L.StringLookup()
+    layer.adapt(np.array(["b", "a", "c", "a", "b", "a"]))
+    assert layer.get_vocabulary() == ["[UNK]", "a", "b", "c"]
+    np.testing.assert_array_equal(layer(np.array([["a", "z"], ["c", "b"]])).numpy(),
+                                  [[1, 0], [3, 2]])
+    inv = L.StringLookup(vocabulary=["a", "b", "c"], invert=True)
+    assert inv(np.array([1, 3, 0])).numpy().tolist() == ["a", "c", "[UNK]"]
+    masked = L.StringLookup(vocabulary=["x", "y"], mask_token="")
+    np.testing.assert_array_equal(masked(np.array(["", "y", "q"])).numpy(), [0, 3, 1])
+    mh = L.StringLookup(vocabulary=["a", "b"], output_mode="multi_hot")
+    np.testing.assert_array_equal(mh(np.array([["a", "a", "q"]])).numpy(), [[1, 1, 0]])
+    cnt = L.StringLookup(vocabulary=["a", "b"], output_mode="count")
+    np.testing.assert_array_equal(cnt(np.array([["a", "a", "q"]])).numpy(), [[1, 2, 0]])
+    oh = L.StringLookup(vocabulary=["a", "b"], output_mode="one_hot")
+    np.testing.assert_array_equal(oh(np.array(["b", "a"])).numpy(), [[0, 0, 1], [0, 1, 0]])
+    small = L.StringLookup(max_tokens=3)
+    small.adapt(np.array(["a", "a", "b", "c", "c", "c"]))
+    assert small.get_vocabulary() == ["[UNK]", "c", "a"]
+
+
+def test_integer_lookup_and_category_encoding():
+    il = L.IntegerLookup()
+    il.adapt(np.array([7, 7, 3, 12, 3, 7]))
+    assert il.get_vocabulary() == [-1, 7, 3, 12]
+    np.testing.assert_array_equal(il(np.array([3, 99, 12])).numpy(), [2, 0, 3])
+    ce = L.CategoryEncoding(num_tokens=4, output_mode="one_hot")
+    np.testing.assert_array_equal(ce(np.array([3, 0])).numpy(), [[0, 0, 0, 1], [1, 0, 0, 0]])
+    mh = L.CategoryEncoding(num_tokens=4)
+    np.testing.assert_array_equal(mh(np.array([[0, 1, 1], [2, 2, 3]])).numpy(),
+                                  [[1, 1, 0, 0], [0, 0, 1, 1]])
+    cnt = L.CategoryEncoding(num_tokens=4, output_mode="count")
+    np.testing.assert_array_equal(cnt(np.array([[0, 1, 1]])).numpy(), [[1, 2, 0, 0]])
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        mh(np.array([[4]]))
+
+
+def test_text_vectorization():
+    tv = L.TextVectorization(output_sequence_length=5)
+    tv.adapt(np.array(["The cat sat.", "the CAT ran!", "a dog"]))
+    vocab = tv.get_vocabulary()
+    assert vocab[:2] == ["", "[UNK]"] and vocab[2:4] == ["cat", "the"]
+    out = tv(np.array(["the dog sat on the mat", "cat"])).numpy()
+    idx = {t: i for i, t in enumerate(vocab)}
+    np.testing.assert_array_equal(out[0], [idx["the"], idx["dog"], idx["sat"], 1, idx["the"]])
+    np.testing.assert_array_equal(out[1], [idx["cat"], 0, 0, 0, 0])
+    mh = L.TextVectorization(output_mode="multi_hot", vocabulary=["cat", "dog"])
+    np.testing.assert_array_equal(mh(np.array(["dog dog fish"])).numpy(), [[1, 0, 1]])
+    bi = L.TextVectorization(ngrams=2, vocabulary=["a", "b", "a b"])
+    np.testing.assert_array_equal(bi(np.array(["a b"])).numpy(), [[2, 3, 4]])
+    tfidf = L.TextVectorization(output_mode="tf_idf")
+    tfidf.adapt(np.array(["a a b", "a c"]))
+    v = tfidf.get_vocabulary()
+    res = tfidf(np.array(["a a"])).numpy()[0]
+    assert res[v.index("a")] == pytest.approx(2 * np.log(1 + 2 / 3), rel=1e-5)
+    # config round trip keeps the vocabulary
+    clone = L.TextVectorization.from_config(tv.get_config())
+    np.testing.assert_array_equal(clone(np.array(["the cat"])).numpy(),
+                                  tv(np.array(["the cat"])).numpy())
+
+
+def test_discretization_and_hashing():
+    d = L.Discretization(bin_boundaries=[0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(d(np.array([[-1.5, 0.0, 0.5, 2.5]])).numpy(), [[0, 1, 1, 3]])
+    a = L.Discretization(num_bins=4)
+    a.adapt(np.arange(100, dtype=np.float64))
+    np.testing.assert_allclose(a.bin_boundaries, np.quantile(np.arange(100), [.25, .5, .75]))
+    h = L.Hashing(num_bins=5)
+    out = h(np.array(["a", "b", "a", "zebra"])).numpy()
+    assert out[0] == out[2] and out.min() >= 0 and out.max() < 5
+    hm = L.Hashing(num_bins=5, mask_value="")
+    res = hm(np.array(["", "a"])).numpy()
+    assert res[0] == 0 and 1 <= res[1] < 5
+    salted = L.Hashing(num_bins=1000, salt=7)(np.array(["a", "b", "c"])).numpy()
+    assert len(set(salted.tolist())) >= 2
+    # the same string hashes to the same bin in a fresh layer (stable across processes)
+    np.testing.assert_array_equal(L.Hashing(num_bins=5)(np.array(["zebra"])).numpy(), out[3:])
+
+
+def test_text_classifier_pipeline_trains():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    words = ["good", "great", "fine", "bad", "awful", "poor", "the", "movie", "was"]
+    texts, labels = [], []
+    for _ in range(200):
+        pos = rng.random() < 0.5
+        pool = words[:3] if pos else words[3:6]
+        texts.append(" ".join(list(rng.choice(words[6:], 3)) + [rng.choice(pool)]))
+        labels.append(int(pos))
+    tv = L.TextVectorization(max_tokens=20, output_mode="multi_hot")
+    tv.adapt(np.array(texts))
+    x = tv(np.array(texts)).numpy()
+    model = keras.Sequential([keras.Input((x.shape[1],)), L.Dense(1, activation="sigmoid")])
+    model.compile(keras.optimizers.Adam(0.1), "binary_crossentropy", metrics=["accuracy"])
+    hist = model.fit(x, np.array(labels), epochs=10, verbose=0)
+    assert hist.history["accuracy"][-1] > 0.95

@@ -1,0 +1,136 @@
+"""Pooling ops: forward against a naive NumPy loop, gradients against finite differences."""
+import numpy as np
+import pytest
+
+import ndflow as tf
+
+RNG = np.random.default_rng(99)
+
+
+def same_pads(n, k, s):
+    out = -(-n // s)
+    tot = max((out - 1) * s + k - n, 0)
+    return tot // 2, tot - tot // 2
+
+
+def naive_pool(x, k, s, padding, kind):
+    """Channels-last pooling by loops; padding never counts (max ignores it, avg divides by
+    the number of real elements), as TensorFlow does."""
+    nd = x.ndim - 2
+    pads = [same_pads(x.shape[1 + i], k[i], s[i]) if padding == "SAME" else (0, 0)
+            for i in range(nd)]
+    out_sp = [(x.shape[1 + i] + sum(pads[i]) - k[i]) // s[i] + 1 for i in range(nd)]
+    y = np.zeros((x.shape[0],) + tuple(out_sp) + (x.shape[-1],))
+    for o in np.ndindex(*out_sp):
+        sl = []
+        for i in range(nd):
+            lo = o[i] * s[i] - pads[i][0]
+            sl.append(slice(max(lo, 0), min(lo + k[i], x.shape[1 + i])))
+        win = x[(slice(None),) + tuple(sl)].reshape(x.shape[0], -1, x.shape[-1])
+        y[(slice(None),) + o] = win.max(axis=1) if kind == "MAX" else win.mean(axis=1)
+    return y
+
+
+def numeric_grad(f, x, dy, eps=1e-6):
+    g = np.zeros_like(x)
+    flat = x.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        hi = (f(x) * dy).sum()
+        flat[i] = old - eps
+        lo = (f(x) * dy).sum()
+        flat[i] = old
+        g.reshape(-1)[i] = (hi - lo) / (2 * eps)
+    return g
+
+
+CASES = [
+    ("MAX", (1, 9, 3), (2,), (2,), "VALID"),
+    ("AVG", (2, 8, 2), (3,), (2,), "SAME"),
+    ("MAX", (2, 6, 7, 3), (2, 2), (2, 2), "VALID"),
+    ("MAX", (2, 5, 7, 2), (3, 3), (2, 1), "SAME"),
+    ("AVG", (2, 6, 5, 2), (2, 2), (2, 2), "VALID"),
+    ("AVG", (1, 5, 7, 3), (3, 2), (2, 3), "SAME"),
+    ("MAX", (1, 4, 5, 4, 2), (2, 2, 2), (2, 2, 1), "SAME"),
+    ("AVG", (1, 5, 4, 4, 2), (3, 2, 2), (1, 2, 2), "VALID"),
+]
+
+
+@pytest.mark.parametrize("kind,shape,k,s,padding", CASES)
+def test_pool_forward_and_gradient(kind, shape, k, s, padding):
+    x = RNG.normal(size=shape)  # continuous values: no ties, max is differentiable
+    fn = tf.nn.max_pool if kind == "MAX" else tf.nn.avg_pool
+    y = fn(x, k, s, padding).numpy()
+    np.testing.assert_allclose(y, naive_pool(x, k, s, padding, kind), atol=1e-12)
+    dy = RNG.normal(size=y.shape)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        loss = tf.reduce_sum(fn(xt, k, s, padding) * tf.constant(dy))
+    g = tape.gradient(loss, xt).numpy()
+    num = numeric_grad(lambda v: naive_pool(v, k, s, padding, kind), x, dy)
+    np.testing.assert_allclose(g, num, atol=1e-6)
+
+
+def test_named_variants_and_channels_first():
+    x = RNG.normal(size=(2, 7, 6, 3)).astype(np.float32)
+    y = tf.nn.max_pool2d(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+    assert y.shape == (2, 3, 3, 3) and y.dtype == tf.float32
+    np.testing.assert_allclose(y.numpy(), naive_pool(x, (2, 2), (2, 2), "VALID", "MAX"))
+    xf = x.transpose(0, 3, 1, 2)
+    yf = tf.nn.avg_pool2d(xf, 3, 2, "SAME", data_format="NCHW")
+    ref = naive_pool(x, (3, 3), (2, 2), "SAME", "AVG").transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(yf.numpy(), ref, rtol=1e-5, atol=1e-6)
+    x1 = RNG.normal(size=(2, 9, 2))
+    np.testing.assert_allclose(tf.nn.max_pool1d(x1, 3, 2, "SAME").numpy(),
+                               naive_pool(x1, (3,), (2,), "SAME", "MAX"))
+    x3 = RNG.normal(size=(1, 4, 4, 4, 2))
+    np.testing.assert_allclose(tf.nn.avg_pool3d(x3, 2, 2, "VALID").numpy(),
+                               naive_pool(x3, (2, 2, 2), (2, 2, 2), "VALID", "AVG"))
+    np.testing.assert_allclose(tf.nn.pool(x, [2, 2], "MAX", strides=[2, 2]).numpy(),
+                               y.numpy())
+
+
+def test_max_pool_ties_send_gradient_to_first_maximum():
+    x = tf.constant(np.ones((1, 2, 2, 1)))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.nn.max_pool2d(x, 2, 2, "VALID")
+    g = tape.gradient(y, x).numpy()
+    np.testing.assert_array_equal(g[0, :, :, 0], [[1, 0], [0, 0]])
+
+
+def test_second_order_through_pooling():
+    """Gradient of the gradient: max pool's is its own adjoint; avg pool's is linear."""
+    x = RNG.normal(size=(1, 4, 4, 2))
+    for fn in (tf.nn.max_pool2d, tf.nn.avg_pool2d):
+        xt = tf.constant(x)
+        with tf.GradientTape() as outer:
+            outer.watch(xt)
+            with tf.GradientTape() as inner:
+                inner.watch(xt)
+                y = fn(xt, 2, 2, "VALID")
+                loss = tf.reduce_sum(y * y)
+            gx = inner.gradient(loss, xt)
+            val = tf.reduce_sum(gx * gx)
+        g2 = outer.gradient(val, xt).numpy()
+
+        def first_grad_sq(v):
+            t = tf.constant(v)
+            with tf.GradientTape() as tp:
+                tp.watch(t)
+                l2 = tf.reduce_sum(fn(t, 2, 2, "VALID") ** 2)
+            return (tp.gradient(l2, t).numpy() ** 2).sum()
+        num = numeric_grad(lambda v: np.asarray(first_grad_sq(v)), x, 1.0, eps=1e-5)
+        np.testing.assert_allclose(g2, num, rtol=1e-5, atol=1e-5)
+
+
+def test_pool_errors():
+    x = np.ones((1, 4, 4, 1))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="padding"):
+        tf.nn.max_pool2d(x, 2, 2, "FULL")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rank"):
+        tf.nn.max_pool2d(x[0], 2, 2, "VALID")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="does not fit"):
+        tf.nn.avg_pool2d(x, 5, 1, "VALID")
