@@ -7,7 +7,8 @@
 for ndflow and, when they are installed, TensorFlow (Keras) and PyTorch, in the same run.
 Each framework trains one warm-up epoch slice, then ``--steps`` timed steps (best of
 ``--repeat``); seconds per epoch = time per step x ceil(60000 / 128).  It also times the
-kernels alone (conv forward and backward, max pool forward and backward) for ndflow.
+kernels alone (conv forward and backward, max pool forward and backward) for ndflow, and
+the fused LSTM/GRU recurrence against the op-by-op cell loop.
 
     python benchmarks/bench_cnn.py [--steps 20] [--repeat 3] [--threads N]
 
@@ -152,6 +153,37 @@ def bench_kernels(repeat):
     return rows
 
 
+def bench_rnn(repeat):
+    """LSTM / GRU (64 units, batch 64, 50 steps, 32 features): forward + backward with the
+    fused recurrence kernel against the op-by-op cell loop (unroll=True)."""
+    import numpy as np
+    sys.path.insert(0, ROOT)
+    import ndflow as tf
+    from ndflow import keras
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.random((64, 50, 32), dtype=np.float32))
+    rows = []
+    for cls in (keras.layers.LSTM, keras.layers.GRU):
+        times = []
+        for unroll in (False, True):
+            layer = cls(64, unroll=unroll)
+            layer.build(x.shape)
+
+            def step():
+                with tf.GradientTape() as tape:
+                    s = tf.reduce_sum(layer(x))
+                tape.gradient(s, layer.trainable_weights)
+            step()
+            best = float("inf")
+            for _ in range(max(repeat, 3)):
+                t = time.perf_counter()
+                step()
+                best = min(best, time.perf_counter() - t)
+            times.append(best * 1e3)
+        rows.append((cls.__name__, times[0], times[1]))
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=20)
@@ -177,6 +209,11 @@ def main():
     print("| --- | --- | --- |")
     for name, f, b in bench_kernels(args.repeat):
         print("| %s | %.1f | %.1f |" % (name, f, b))
+    print()
+    print("| recurrent layer, fwd + bwd | fused kernel ms | op-by-op cell loop ms |")
+    print("| --- | --- | --- |")
+    for name, fused, loop in bench_rnn(args.repeat):
+        print("| %s(64), x (64, 50, 32) | %.1f | %.1f |" % (name, fused, loop))
 
 
 if __name__ == "__main__":

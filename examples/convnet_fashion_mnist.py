@@ -1,11 +1,11 @@
 """A small convnet on Fashion-MNIST, on ndflow.
 
-    python examples/convnet_fashion_mnist.py [--epochs 8] [--batch-size 128]
+    python examples/convnet_fashion_mnist.py [--epochs 6] [--batch-size 128]
 
-Conv2D(32, 3, relu) -> MaxPooling2D -> Conv2D(64, 3, relu) -> MaxPooling2D -> Flatten ->
-Dropout(0.5) -> Dense(10, softmax), trained with Adam on the 60000 training images and
-evaluated on the 10000 test images (the Keras "simple MNIST convnet" example, on
-Fashion-MNIST).  The images are read from the IDX files of the Debian package
+Conv2D(32, 3, same, relu) -> MaxPooling2D -> Conv2D(64, 3, same, relu) -> MaxPooling2D ->
+Flatten -> Dropout(0.25) -> Dense(128, relu) -> Dense(10, softmax), trained with Adam on
+54000 training images (6000 held out for validation) and evaluated on the 10000 test
+images.  The images are read from the IDX files of the Debian package
 ``dataset-fashion-mnist`` (/usr/share/datasets/fashion-mnist) or from the directory in
 ``FASHION_MNIST_DIR``.  It reaches about 0.91 test accuracy (see the end of this file).
 """
@@ -44,19 +44,20 @@ def load_fashion_mnist():
 def build_model():
     return keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(32, kernel_size=3, padding="same", activation="relu"),
+        layers.MaxPooling2D(pool_size=2),
+        layers.Conv2D(64, kernel_size=3, padding="same", activation="relu"),
+        layers.MaxPooling2D(pool_size=2),
         layers.Flatten(),
-        layers.Dropout(0.5),
+        layers.Dropout(0.25),
+        layers.Dense(128, activation="relu"),
         layers.Dense(10, activation="softmax"),
     ])
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()

@@ -46,6 +46,8 @@ from ndflow.ops.control_flow_ops import (cond, case, while_loop, map_fn, vectori
                                          numpy_function)
 from ndflow.ops.control_flow_ops import print_ as print
 from ndflow.core.module import Module
+from ndflow.core import nest
+from ndflow.ops import debugging_ops as debugging
 from ndflow.backend import dtypes
 from ndflow import math, linalg, nn, random, config  # noqa: E402  (namespace modules)
 

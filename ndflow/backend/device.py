@@ -1,10 +1,8 @@
 """Devices: ``tf.device(...)`` scopes.  Everything runs on the CPU through NumPy for now;
 the scope validates the device string and remembers it, so code written for TensorFlow
 runs unchanged."""
-import re
-
-_SPEC = re.compile(r"^(/job:[\w-]+)?(/replica:\d+)?(/task:\d+)?"
-                   r"(/?(device:)?(?P<type>[A-Za-z_]+):(?P<index>\d+|\*))?$")
+_SPEC = (r"^(/job:[\w-]+)?(/replica:\d+)?(/task:\d+)?"
+         r"(/?(device:)?(?P<type>[A-Za-z_]+):(?P<index>\d+|\*))?$")
 _stack = []
 
 
@@ -12,7 +10,8 @@ def canonical(name):
     """'/job:localhost/replica:0/task:0/device:CPU:0' style name for a device string."""
     if name is None or name == "":
         return None
-    m = _SPEC.match(str(name))
+    import re  # on first use: `re` costs a few ms of `import ndflow`
+    m = re.match(_SPEC, str(name))
     if m is None or (m.group("type") is None and "/" not in str(name)):
         raise ValueError(
             "tf.device: cannot parse device specification %r. Use a string such as "

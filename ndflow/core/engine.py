@@ -14,12 +14,15 @@ How it fits together:
   recording does it do more: tapes note the op if one of its inputs is watched.
 * ``GradientTape.gradient`` walks the recorded ops backwards.
 """
+import weakref
+
 import numpy as np
 
 from ndflow.core.tensor import Tensor, convert_to_tensor
 
 _ndarray = np.ndarray
 _tapes = []  # tapes that are currently recording, innermost last
+_holding = weakref.WeakSet()  # tapes that may hold recorded ops (see snapshot_variable)
 
 
 class Op:
@@ -204,6 +207,7 @@ class GradientTape:
         self._entered = True
         self._recording = True
         _tapes.append(self)
+        _holding.add(self)
         return self
 
     def __exit__(self, *exc):
@@ -247,7 +251,8 @@ class GradientTape:
                     tracked.add(id(o))
         elif outs._value.dtype.kind in "fc":
             tracked.add(id(outs))
-        self._records.append((op, inputs, outs, tuple(needs)))
+        # (op, inputs the backward reads, outputs, needs, tensors the gradients belong to)
+        self._records.append((op, inputs, outs, tuple(needs), inputs))
 
     def stop_recording(self):
         tape = self
@@ -303,6 +308,7 @@ class GradientTape:
         if not self._persistent:
             self._used = True
             self._records = []
+            _holding.discard(self)
         result = []
         for s in flat_sources:
             g = grads.get(id(s))
@@ -324,7 +330,7 @@ class GradientTape:
                 else:
                     g = convert_to_tensor(og, dtype=t.dtype)
                 _accumulate(grads, id(t), g)
-            for op, inputs, outs, needs in reversed(self._records):
+            for op, inputs, outs, needs, keys in reversed(self._records):
                 if op.multi_output:
                     gs = [grads.get(id(o)) for o in outs]
                     if all(g is None for g in gs):
@@ -343,14 +349,14 @@ class GradientTape:
                 if len(in_grads) != len(inputs):
                     raise RuntimeError("%s.backward returned %d gradients for %d inputs"
                                        % (type(op).__name__, len(in_grads), len(inputs)))
-                for x, need, gx in zip(inputs, needs, in_grads):
+                for x, key, need, gx in zip(inputs, keys, needs, in_grads):
                     if need and gx is not None:
                         if not isinstance(gx, Tensor):
                             gx = _wrap(gx)
                         gx = unbroadcast(gx, x._value.shape)
                         if gx._value.dtype != x._value.dtype:
                             gx = _wrap(gx._value.astype(x._value.dtype))
-                        _accumulate(grads, id(x), gx)
+                        _accumulate(grads, id(key), gx)
             return grads
         finally:
             self._recording = was_recording
@@ -387,6 +393,7 @@ class GradientTape:
         if not self._persistent:
             self._used = True
             self._records = []
+            _holding.discard(self)
         return _pack_like(sources, iter(out))
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
@@ -413,8 +420,28 @@ class GradientTape:
         if not self._persistent:
             self._used = True
             self._records = []
+            _holding.discard(self)
         res = np.stack(cols, axis=1).reshape(tv.shape + source._value.shape[1:])
         return _wrap(res)
+
+
+def snapshot_variable(var):
+    """Called by Variable just before its value is replaced: every recorded op that read
+    ``var`` keeps reading the old value in its backward pass (as in TensorFlow, where a
+    gradient uses the value an op saw), while its gradient still goes to ``var``."""
+    snap = None
+    for tape in list(_holding):
+        records = tape._records
+        for i, rec in enumerate(records):
+            inputs = rec[1]
+            for t in inputs:
+                if t is var:
+                    break
+            else:
+                continue
+            if snap is None:
+                snap = _wrap(var._value)
+            records[i] = (rec[0], tuple(snap if t is var else t for t in inputs)) + rec[2:]
 
 
 def _accumulate(grads, key, g):

@@ -97,31 +97,33 @@ class Variable(Tensor):
                         what, tuple(arr.shape), self._name, tuple(self._value.shape)))
         return arr
 
-    def assign(self, value, use_locking=None, name=None, read_value=True):
-        self._value = np.array(self._coerce(value, "assign"), copy=True)
+    def _set(self, new):
+        """Replace the value (never in place); recorded ops keep the value they read."""
+        if engine._holding:
+            engine.snapshot_variable(self)
+        self._value = new
         return self
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        return self._set(np.array(self._coerce(value, "assign"), copy=True))
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        self._value = self._value + self._coerce(delta, "assign_add")
-        return self
+        return self._set(self._value + self._coerce(delta, "assign_add"))
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        self._value = self._value - self._coerce(delta, "assign_sub")
-        return self
+        return self._set(self._value - self._coerce(delta, "assign_sub"))
 
     def scatter_nd_update(self, indices, updates):
         new = self._value.copy()
         idx = np.asarray(convert_to_tensor(indices)._value)
         upd = _as_array(updates, self._value.dtype)
         new[tuple(np.moveaxis(idx, -1, 0))] = upd
-        self._value = new
-        return self
+        return self._set(new)
 
     def _assign_slice(self, index, value):
         new = self._value.copy()
         new[index] = _as_array(value, self._value.dtype)
-        self._value = new
-        return self
+        return self._set(new)
 
     def ref(self):
         from ndflow.core.tensor import _Ref

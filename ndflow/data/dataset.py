@@ -193,6 +193,27 @@ class Dataset:
             datasets = datasets[0]
         return _sources.ZipDataset(datasets)
 
+    @staticmethod
+    def counter(start=0, step=1, dtype=_dt.int64, name=None):
+        """``start, start + step, ...`` forever."""
+        return _sources.CounterDataset(start, step, dtype)
+
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Interleave ``datasets`` at random, each picked with probability proportional
+        to ``weights`` (uniform by default)."""
+        return _sources.SampleDataset(datasets, weights, seed, stop_on_empty_dataset)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+        """Element ``i`` comes from ``datasets[c]``, ``c`` the ``i``-th choice."""
+        return _sources.ChooseDataset(datasets, choice_dataset, stop_on_empty_dataset)
+
+    def scan(self, initial_state, scan_func, name=None):
+        """``scan_func(state, element) -> (new_state, output)``; yields the outputs."""
+        return _transforms.ScanDataset(self, initial_state, scan_func)
+
     def concatenate(self, dataset, name=None):
         return _sources.ConcatenateDataset(self, dataset)
 
@@ -281,6 +302,12 @@ class Dataset:
 
     def interleave(self, map_func, cycle_length=None, block_length=None,
                    num_parallel_calls=None, deterministic=None, name=None):
+        """Open ``map_func(element)`` datasets ``cycle_length`` at a time and take
+        ``block_length`` elements from each in turn (TensorFlow's order).
+
+        ``num_parallel_calls`` is accepted; elements are produced in the consumer's thread
+        (put a ``prefetch`` after the interleave to overlap it with training).
+        """
         if cycle_length is None or cycle_length == AUTOTUNE:
             cycle_length = os.cpu_count() or 1
         block_length = 1 if block_length is None else block_length

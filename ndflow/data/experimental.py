@@ -14,3 +14,11 @@ def cardinality(dataset):
 
 class AutoShardPolicy:
     AUTO, FILE, DATA, HINT, OFF = 0, 1, 2, 3, -1
+
+
+def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False):
+    return Dataset.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
+
+
+def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+    return Dataset.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)

@@ -10,7 +10,6 @@ import os
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from ndflow.data import structure as _s
 from ndflow.data.dataset import AUTOTUNE, Dataset, probing
@@ -128,6 +127,7 @@ class ParallelMapDataset(MapDataset):
             for e in it:
                 yield work(e)
             return
+        from concurrent.futures import ThreadPoolExecutor
         pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="ndflow-map")
         pending = collections.deque()
         try:

@@ -256,3 +256,95 @@ class ConcatenateDataset(Dataset):
             raise TypeError("Dataset.concatenate: the datasets have different element types: "
                             "%r and %r." % (a, b))
         return _s.merge_specs(a, b)
+
+
+class CounterDataset(RangeDataset):
+    """``Dataset.counter``: start, start + step, ... forever."""
+
+    def __init__(self, start, step, output_type):
+        self._start, self._step = _count(start, "start"), _count(step, "step")
+        self._dtype = _dt.as_dtype(output_type)
+
+    def _iter(self):
+        np_dtype, v = self._dtype._np, self._start
+        while True:
+            yield np.array(v, dtype=np_dtype)
+            v += self._step
+
+    def _cardinality(self):
+        return INFINITE
+
+
+class SampleDataset(Dataset):
+    """``Dataset.sample_from_datasets``: each element comes from a dataset picked at
+    random with probability proportional to its weight."""
+
+    def __init__(self, datasets, weights, seed, stop_on_empty_dataset):
+        datasets = list(datasets)
+        if not datasets or not all(isinstance(d, Dataset) for d in datasets):
+            raise TypeError("sample_from_datasets expects a non-empty list of Datasets.")
+        if weights is None:
+            weights = [1.0] * len(datasets)
+        weights = np.asarray(weights._value if hasattr(weights, "_value") else weights,
+                             dtype=np.float64)
+        if weights.shape != (len(datasets),) or np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError("sample_from_datasets: weights must be %d non-negative numbers "
+                             "with a positive sum, got %r." % (len(datasets), weights))
+        from ndflow.backend import random as _random
+        self._datasets, self._weights = datasets, weights
+        self._seed = _random.fresh_seed() if seed is None else _count(seed, "seed")
+        self._stop = bool(stop_on_empty_dataset)
+        self._epochs = 0
+
+    def _iter(self):
+        rng = np.random.default_rng([self._seed & (2 ** 63 - 1), self._epochs])
+        self._epochs += 1
+        its = [d._iter() for d in self._datasets]
+        weights = self._weights.copy()
+        while weights.sum() > 0:
+            k = int(rng.choice(len(its), p=weights / weights.sum()))
+            try:
+                yield next(its[k])
+            except StopIteration:
+                if self._stop:
+                    return
+                weights[k] = 0.0
+
+    def _spec(self):
+        return self._datasets[0].element_spec
+
+
+class ChooseDataset(Dataset):
+    """``Dataset.choose_from_datasets``: element i comes from ``datasets[choice[i]]``."""
+
+    def __init__(self, datasets, choice_dataset, stop_on_empty_dataset):
+        self._datasets = list(datasets)
+        if not self._datasets or not all(isinstance(d, Dataset) for d in self._datasets):
+            raise TypeError("choose_from_datasets expects a non-empty list of Datasets.")
+        if not isinstance(choice_dataset, Dataset):
+            raise TypeError("choose_from_datasets: choice_dataset must be a Dataset of int64 "
+                            "scalars, got %s." % type(choice_dataset).__name__)
+        self._choice = choice_dataset
+        self._stop = bool(stop_on_empty_dataset)
+
+    def _iter(self):
+        its = [d._iter() for d in self._datasets]
+        done = [False] * len(its)
+        for c in self._choice._iter():
+            k = int(c)
+            if not 0 <= k < len(its):
+                raise ValueError("choose_from_datasets: choice %d is out of range for %d "
+                                 "datasets." % (k, len(its)))
+            if done[k]:
+                continue
+            try:
+                yield next(its[k])
+            except StopIteration:
+                if self._stop:
+                    return
+                done[k] = True
+                if all(done):
+                    return
+
+    def _spec(self):
+        return self._datasets[0].element_spec

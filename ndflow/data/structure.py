@@ -199,6 +199,8 @@ def normalize_output(value, what="map function"):
     if value is None:
         raise TypeError("The %s returned None; it must return a tensor or a nest "
                         "(tuple/dict) of tensors." % what)
+    if hasattr(value, "_iter") and hasattr(value, "element_spec"):
+        return value  # a Dataset-valued component (as window() makes)
     return to_array(value)
 
 

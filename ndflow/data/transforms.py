@@ -3,6 +3,7 @@ import collections
 import itertools
 import json
 import os
+import tempfile
 
 import numpy as np
 
@@ -69,6 +70,28 @@ def _truth(value, what):
         raise TypeError("%s must return a scalar boolean tensor, got shape %s and dtype %s."
                         % (what, arr.shape, arr.dtype))
     return bool(arr)
+
+
+class ScanDataset(Dataset):
+    def __init__(self, input_dataset, initial_state, scan_func):
+        self._input = input_dataset
+        self._initial = _s.normalize_output(initial_state, "scan initial_state")
+        self._fn = scan_func
+
+    def _iter(self):
+        state = self._initial
+        for e in self._input._iter():
+            args = _s.to_tensors(e)
+            args = args if type(args) is tuple else (args,)
+            result = self._fn(_s.to_tensors(state), *args)
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise TypeError("Dataset.scan: scan_func must return (new_state, output), got "
+                                "%s." % type(result).__name__)
+            state = _s.normalize_output(result[0], "scan function")
+            yield _s.normalize_output(result[1], "scan function")
+
+    def _cardinality(self):
+        return self._input._cardinality()
 
 
 class FilterDataset(Dataset):
@@ -550,10 +573,11 @@ class FileCacheDataset(Dataset):
         from numpy.lib import format as npformat
         directory = os.path.dirname(os.path.abspath(self._path))
         os.makedirs(directory, exist_ok=True)
-        tmp = "%s.tmp-%d-%d" % (self._path, os.getpid(), id(self))
+        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(self._path) + ".",
+                                   suffix=".part", dir=directory)
         complete = False
         try:
-            with open(tmp, "wb") as f:
+            with os.fdopen(fd, "wb") as f:
                 f.write(_MAGIC)
                 header = False
                 for e in self._input._iter():

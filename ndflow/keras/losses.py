@@ -95,26 +95,31 @@ def _producer(t, opname):
     return None
 
 
-def _softmax_logits(output, axis):
-    op = _producer(output, "Softmax")
+def _get_logits(output, from_logits, opname, fn_name, axis=-1):
+    """(tensor, from_logits) to compute a cross-entropy from.
+
+    As in TensorFlow: when ``output`` was made by a softmax/sigmoid recorded on the
+    active tape, its input (the logits) is used, which is exact and stable.  If the caller
+    also said ``from_logits=True`` that was a mistake (the output is not logits): warn,
+    and still use the real logits, as TensorFlow does.
+    """
+    op = _producer(output, opname)
     if op is None:
-        return None
-    nd = output._value.ndim
-    if getattr(op, "axis", nd - 1) % nd != axis % nd:
-        return None
-    return op.inputs[0]
+        return output, from_logits
+    if opname == "Softmax":
+        nd = output._value.ndim
+        if getattr(op, "axis", nd - 1) % nd != axis % nd:
+            return output, from_logits
+    if from_logits:
+        _warn_logits(fn_name, opname)
+    return op.inputs[0], True
 
 
 def _warn_logits(fn_name, activation):
     warnings.warn(
         "`%s` received `from_logits=True`, but the `output` argument was produced by a "
         "%s activation and thus does not represent logits. Was this intended?"
-        % (fn_name, activation), UserWarning, stacklevel=3)
-
-
-def _check_logits_arg(output, fn_name, activation):
-    if _producer(output, activation) is not None:
-        _warn_logits(fn_name, activation)
+        % (fn_name, activation), UserWarning, stacklevel=5)
 
 
 # ---- fused, stable primitives -----------------------------------------------------------
@@ -125,21 +130,38 @@ def _onehot_like(x, labels):
     return onehot
 
 
+def _nested_recording():
+    """True when some tape records the backward pass itself (higher-order gradients).
+
+    Then the fused ops below write their gradient with ndflow ops; otherwise they use
+    plain NumPy, which is what every training step needs and is several ops cheaper."""
+    return any(t._recording for t in _engine._tapes)
+
+
 class SparseSoftmaxCrossEntropy(Op):
     """-log softmax(logits)[label] along the last axis; labels are integer (no gradient)."""
 
     def forward(self, labels, logits):
         n = logits.shape[-1]
         z = logits - logits.max(axis=-1, keepdims=True)
-        lse = np.log(np.exp(z).sum(axis=-1))
+        e = np.exp(z)
+        s = e.sum(axis=-1, keepdims=True)
+        self._probs = e / s
         lab = labels.reshape(-1).astype(np.intp, copy=False)
-        picked = z.reshape(-1, n)[np.arange(lab.size), lab].reshape(lse.shape)
-        return lse - picked
+        self._rows = np.arange(lab.size)
+        self._lab = lab
+        picked = z.reshape(-1, n)[self._rows, lab].reshape(s.shape[:-1])
+        return np.log(s[..., 0]) - picked
 
     def backward(self, dy):
-        from ndflow.nn.activations import softmax
         labels, logits = self.inputs
-        onehot = _onehot_like(logits._value, labels._value.astype(np.intp, copy=False))
+        if not _nested_recording():
+            g = self._probs.copy()
+            g.reshape(-1, g.shape[-1])[self._rows, self._lab] -= 1
+            g *= dy._value[..., None]
+            return None, _wrap(g)
+        from ndflow.nn.activations import softmax
+        onehot = _onehot_like(logits._value, self._lab)
         g = M.subtract(softmax(logits), _wrap(onehot))
         return None, M.multiply(A.expand_dims(dy, -1), g)
 
@@ -153,19 +175,30 @@ class SoftmaxCrossEntropy(Op):
     def forward(self, labels, logits):
         ax = self.axis
         z = logits - logits.max(axis=ax, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=ax, keepdims=True))
-        return -(labels * logp).sum(axis=ax)
+        e = np.exp(z)
+        s = e.sum(axis=ax, keepdims=True)
+        self._probs = e / s
+        self._logp = z - np.log(s)
+        return -(labels * self._logp).sum(axis=ax)
 
     def backward(self, dy):
-        from ndflow.nn.activations import softmax, log_softmax
         labels, logits = self.inputs
-        dyx = A.expand_dims(dy, self.axis)
+        ax = self.axis
+        want_labels = bool(self.needs_grad and self.needs_grad[0])
+        if not _nested_recording():
+            dyx = np.expand_dims(dy._value, ax)
+            lab = labels._value
+            g_logits = (self._probs * lab.sum(axis=ax, keepdims=True) - lab) * dyx
+            g_labels = _wrap(-self._logp * dyx) if want_labels else None
+            return g_labels, _wrap(g_logits.astype(logits._value.dtype, copy=False))
+        from ndflow.nn.activations import softmax, log_softmax
+        dyx = A.expand_dims(dy, ax)
         g_logits = M.multiply(dyx, M.subtract(
-            M.multiply(softmax(logits, axis=self.axis),
-                       R.reduce_sum(labels, axis=self.axis, keepdims=True)), labels))
+            M.multiply(softmax(logits, axis=ax),
+                       R.reduce_sum(labels, axis=ax, keepdims=True)), labels))
         g_labels = None
-        if self.needs_grad and self.needs_grad[0]:
-            g_labels = M.negative(M.multiply(dyx, log_softmax(logits, axis=self.axis)))
+        if want_labels:
+            g_labels = M.negative(M.multiply(dyx, log_softmax(logits, axis=ax)))
         return g_labels, g_logits
 
 
@@ -177,9 +210,17 @@ class SigmoidCrossEntropy(Op):
 
     def backward(self, dy):
         labels, logits = self.inputs
+        want_labels = bool(self.needs_grad and self.needs_grad[0])
+        if not _nested_recording():
+            x = logits._value
+            with np.errstate(invalid="ignore", over="ignore"):
+                sig = np.exp(-np.logaddexp(0, -x))
+            g_logits = (sig - labels._value) * dy._value
+            g_labels = _wrap(-x * dy._value) if want_labels else None
+            return g_labels, _wrap(g_logits.astype(x.dtype, copy=False))
         g_logits = M.multiply(dy, M.subtract(M.sigmoid(logits), labels))
         g_labels = None
-        if self.needs_grad and self.needs_grad[0]:
+        if want_labels:
             g_labels = M.negative(M.multiply(dy, logits))
         return g_labels, g_logits
 
@@ -220,12 +261,9 @@ def _smooth_binary(y_true, label_smoothing):
 
 
 def _binary_crossentropy_elementwise(y_true, y_pred, from_logits):
+    y_pred, from_logits = _get_logits(y_pred, from_logits, "Sigmoid", "binary_crossentropy")
     if from_logits:
-        _check_logits_arg(y_pred, "binary_crossentropy", "Sigmoid")
         return execute(SigmoidCrossEntropy(), (y_true, y_pred))
-    sig = _producer(y_pred, "Sigmoid")
-    if sig is not None:
-        return execute(SigmoidCrossEntropy(), (y_true, sig.inputs[0]))
     p = _clip_probs(y_pred)
     return M.negative(M.add(M.multiply(y_true, M.log(p)),
                             M.multiply(M.subtract(1.0, y_true), M.log(M.subtract(1.0, p)))))
@@ -265,12 +303,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         n = y_pred._value.shape[axis]
         y_true = M.add(M.multiply(y_true, 1.0 - label_smoothing), label_smoothing / n)
+    y_pred, from_logits = _get_logits(y_pred, from_logits, "Softmax",
+                                      "categorical_crossentropy", axis)
     if from_logits:
-        _check_logits_arg(y_pred, "categorical_crossentropy", "Softmax")
         return execute(SoftmaxCrossEntropy(axis), (y_true, y_pred))
-    logits = _softmax_logits(y_pred, axis)
-    if logits is not None:
-        return execute(SoftmaxCrossEntropy(axis), (y_true, logits))
     p = M.divide(y_pred, R.reduce_sum(y_pred, axis=axis, keepdims=True))
     p = _clip_probs(p)
     return M.negative(R.reduce_sum(M.multiply(y_true, M.log(p)), axis=axis))
@@ -314,18 +350,15 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         mask = lab0 != ignore_class
         y_true_t = _wrap(np.where(mask, lab0, 0))
     labels = _wrap(_sparse_labels(y_true_t, y_pred))
+    y_pred, from_logits = _get_logits(y_pred, from_logits, "Softmax",
+                                      "sparse_categorical_crossentropy")
     if from_logits:
-        _check_logits_arg(y_pred, "sparse_categorical_crossentropy", "Softmax")
         out = execute(SparseSoftmaxCrossEntropy(), (labels, y_pred))
     else:
-        logits = _softmax_logits(y_pred, -1)
-        if logits is not None:
-            out = execute(SparseSoftmaxCrossEntropy(), (labels, logits))
-        else:
-            p = M.divide(y_pred, R.reduce_sum(y_pred, axis=-1, keepdims=True))
-            p = _clip_probs(p)
-            onehot = _onehot_like(p._value, labels._value.astype(np.intp, copy=False))
-            out = M.negative(R.reduce_sum(M.multiply(_wrap(onehot), M.log(p)), axis=-1))
+        p = M.divide(y_pred, R.reduce_sum(y_pred, axis=-1, keepdims=True))
+        p = _clip_probs(p)
+        onehot = _onehot_like(p._value, labels._value.astype(np.intp, copy=False))
+        out = M.negative(R.reduce_sum(M.multiply(_wrap(onehot), M.log(p)), axis=-1))
     if mask is not None:
         out = M.multiply(out, _wrap(mask.astype(out._value.dtype)))
     return out

@@ -45,6 +45,10 @@ def binary_args(x, y, opname):
     return x, _adapt(y, x, opname)
 
 
+# Python numbers met in binary ops (2.0, 1, 0.5 ...) as ready-made 0-d tensors, per dtype
+_scalar_cache = {}
+
+
 def _adapt(value, like, opname):
     """``value`` (a Python number, NumPy array or nested list) as a tensor of ``like``'s dtype.
 
@@ -57,12 +61,20 @@ def _adapt(value, like, opname):
                 "%s: cannot combine the Python float %r with a %s tensor without losing "
                 "the fraction. Cast the tensor first: tf.cast(x, tf.float32)."
                 % (opname, value, like.dtype.name))
+        key = (type(value), value, dt)
+        t = _scalar_cache.get(key)
+        if t is not None:
+            return t
         try:
-            return wrap(np.asarray(value, dtype=dt))
+            t = wrap(np.asarray(value, dtype=dt))
         except OverflowError:
             raise InvalidArgumentError(
                 "%s: the Python number %r does not fit in the %s tensor's dtype. Cast the "
                 "tensor to a wider dtype first." % (opname, value, like.dtype.name)) from None
+        if len(_scalar_cache) >= 512:
+            _scalar_cache.clear()
+        _scalar_cache[key] = t   # tensors are immutable, so one can be shared
+        return t
     if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype != dt:
             if dt.kind in "iub" and value.dtype.kind in "fc":

@@ -5,7 +5,7 @@ from collections import namedtuple
 import numpy as np
 
 from ndflow.backend import dtypes as _dt
-from ndflow.core.engine import stop_gradient
+from ndflow.core.engine import stop_gradient  # noqa: F401  (A.stop_gradient)
 from ndflow.core.tensor import Tensor
 from ndflow.ops._base import (Op, execute, convert, wrap, normalize_axis, InvalidArgumentError,
                               convert_list)
@@ -276,14 +276,6 @@ def concat(values, axis, name=None):
     if len(values) == 1:
         return values[0]
     return execute(Concat(axis), tuple(values))
-
-
-def _same_dtype(values, opname):
-    d = values[0]._value.dtype
-    for v in values[1:]:
-        if v._value.dtype != d:
-            raise InvalidArgumentError("%s: all inputs must have the same dtype, got %s."
-                                       % (opname, [t.dtype.name for t in values]))
 
 
 class Stack(Op):

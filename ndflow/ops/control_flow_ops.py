@@ -3,7 +3,6 @@
 
 In eager mode these are plain Python loops and branches over ndflow ops, so gradients
 flow through whatever branch actually ran."""
-import contextlib
 import sys
 
 import numpy as np
@@ -169,19 +168,22 @@ def searchsorted(sorted_sequence, values, side="left", out_type=None, name=None)
     return wrap(out.reshape(v.shape).astype(itype))
 
 
-@contextlib.contextmanager
-def name_scope(name, *args, **kwargs):
-    yield name
+class _NullScope:
+    """A context manager that does nothing (graph-mode scopes have no eager effect)."""
+
+    def __init__(self, *args, **kwargs):
+        self.name = args[0] if args else None
+
+    def __enter__(self):
+        return self.name
+
+    def __exit__(self, *exc):
+        return False
 
 
-@contextlib.contextmanager
-def control_dependencies(control_inputs):
-    yield
-
-
-@contextlib.contextmanager
-def init_scope():
-    yield
+name_scope = _NullScope
+control_dependencies = _NullScope
+init_scope = _NullScope
 
 
 def executing_eagerly():

@@ -1,22 +1,36 @@
 """Linear algebra primitives (``tf.linalg``)."""
 import numpy as np
 
-from ndflow.ops._base import (Op, execute, convert, binary_args, wrap, InvalidArgumentError,
+from ndflow.ops._base import (Op, execute, convert, binary_args, InvalidArgumentError,
                               Tensor)
 from ndflow.ops import array_ops as A
 
 
+def _t(x):
+    """Swap the last two axes of an array (a view)."""
+    return x.swapaxes(-1, -2)
+
+
 class MatMul(Op):
+    """a @ b over the last two axes, with optional transposes folded into the kernel."""
+
+    def __init__(self, transpose_a=False, transpose_b=False):
+        self.transpose_a = transpose_a
+        self.transpose_b = transpose_b
+
     def forward(self, a, b):
-        return np.matmul(a, b)
+        return np.matmul(_t(a) if self.transpose_a else a, _t(b) if self.transpose_b else b)
 
     def backward(self, dy):
         a, b = self.inputs
+        ta, tb = self.transpose_a, self.transpose_b
         ga = gb = None
-        if self.needs_grad[0]:
-            ga = matmul(dy, b, transpose_b=True)
-        if self.needs_grad[1]:
-            gb = matmul(a, dy, transpose_a=True)
+        if self.needs_grad[0]:   # d(a') = dy b'^T, then undo a's transpose
+            ga = matmul(b, dy, transpose_a=tb, transpose_b=True) if ta else \
+                matmul(dy, b, transpose_b=not tb)
+        if self.needs_grad[1]:   # d(b') = a'^T dy, then undo b's transpose
+            gb = matmul(dy, a, transpose_a=True, transpose_b=ta) if tb else \
+                matmul(a, dy, transpose_a=not ta)
         return ga, gb
 
 
@@ -31,23 +45,30 @@ def _swap_last(x):
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
     """Matrix product of the last two axes, batched and broadcast over the leading ones."""
-    a, b = binary_args(a, b, "matmul")
-    if transpose_a or adjoint_a:
-        a = _swap_last(a)
-    if transpose_b or adjoint_b:
-        b = _swap_last(b)
+    if type(a) is not Tensor or type(b) is not Tensor or a._value.dtype is not b._value.dtype:
+        a, b = binary_args(a, b, "matmul")
+    ta = bool(transpose_a or adjoint_a)
+    tb = bool(transpose_b or adjoint_b)
     sa, sb = a._value.shape, b._value.shape
     if len(sa) < 2 or len(sb) < 2:
         raise InvalidArgumentError(
             "matmul: both arguments must have rank >= 2, got shapes %s and %s. For a "
             "matrix-vector product use tf.linalg.matvec, or expand_dims the vector."
             % (tuple(sa), tuple(sb)))
-    if sa[-1] != sb[-2]:
+    k_a = sa[-2] if ta else sa[-1]
+    k_b = sb[-1] if tb else sb[-2]
+    if k_a != k_b:
         raise InvalidArgumentError(
-            "matmul: incompatible shapes %s and %s: the last dimension of a (%d) must equal "
-            "the second-to-last dimension of b (%d). Check transpose_a/transpose_b or the "
-            "layer sizes." % (tuple(sa), tuple(sb), sa[-1], sb[-2]))
-    return execute(MatMul(), (a, b))
+            "matmul: incompatible shapes %s and %s%s: the inner dimensions differ (%d vs "
+            "%d). Check transpose_a/transpose_b or the layer sizes." % (
+                tuple(sa), tuple(sb),
+                " (transpose_a=%s, transpose_b=%s)" % (ta, tb) if ta or tb else "", k_a, k_b))
+    try:
+        return execute(MatMul(ta, tb), (a, b))
+    except ValueError:
+        raise InvalidArgumentError(
+            "matmul: the batch dimensions of shapes %s and %s cannot be broadcast together."
+            % (tuple(sa), tuple(sb))) from None
 
 
 def matrix_transpose(a, name=None, conjugate=False):

@@ -794,3 +794,62 @@ def in_top_k(targets, predictions, k, name=None):
     # ties count in the target's favour, as in TensorFlow
     larger = (p > target_vals[:, None]).sum(axis=1)
     return wrap((larger < int(k)) & np.isfinite(target_vals))
+
+
+def multiply_no_nan(x, y, name=None):
+    """x * y, but 0 where y == 0 even if x is inf or NaN."""
+    x, y = binary_args(x, y, "multiply_no_nan")
+    zero = equal(y, 0)
+    return where(zero, zeros_like(multiply(x, y)), multiply(where(zero, zeros_like(x), x), y))
+
+
+class UnsortedSegmentSum(Op):
+    def __init__(self, ids, num_segments):
+        self.ids = ids
+        self.num_segments = num_segments
+
+    def forward(self, data):
+        out = np.zeros((self.num_segments,) + data.shape[self.ids.ndim:], dtype=data.dtype)
+        np.add.at(out, self.ids, data)
+        return out
+
+    def backward(self, dy):
+        from ndflow.ops.array_ops import GetItem
+        return (execute(GetItem(self.ids), (dy,)),)
+
+
+def _segment_ids(data, segment_ids, num_segments, opname):
+    data = convert(data)
+    ids = np.asarray(convert(segment_ids)._value)
+    if ids.dtype.kind not in "iu" or data._value.shape[:ids.ndim] != ids.shape:
+        raise InvalidArgumentError(
+            "%s: segment_ids (shape %s) must be integers whose shape is a prefix of the data "
+            "shape %s." % (opname, ids.shape, tuple(data._value.shape)))
+    n = int(num_segments) if num_segments is not None else int(ids.max(initial=-1)) + 1
+    if ids.size and (ids.min() < 0 or ids.max() >= n):
+        raise InvalidArgumentError("%s: segment ids must be in [0, %d), got values from %d "
+                                   "to %d." % (opname, n, ids.min(), ids.max()))
+    return data, ids, n
+
+
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    """out[k] = sum of data[i] over the i with segment_ids[i] == k."""
+    data, ids, n = _segment_ids(data, segment_ids, num_segments, "unsorted_segment_sum")
+    return execute(UnsortedSegmentSum(ids, n), (data,))
+
+
+def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
+    data, ids, n = _segment_ids(data, segment_ids, num_segments, "unsorted_segment_mean")
+    total = execute(UnsortedSegmentSum(ids, n), (data,))
+    counts = np.bincount(ids.ravel(), minlength=n).astype(data._value.dtype)
+    counts = counts.reshape((n,) + (1,) * (data._value.ndim - ids.ndim))
+    return divide(total, wrap(np.maximum(counts, 1)))
+
+
+def segment_sum(data, segment_ids, name=None):
+    """Like unsorted_segment_sum, with sorted ids and as many segments as the largest id + 1."""
+    return unsorted_segment_sum(data, segment_ids, None)
+
+
+def segment_mean(data, segment_ids, name=None):
+    return unsorted_segment_mean(data, segment_ids, None)

@@ -293,3 +293,31 @@ def test_watch_rejects_non_tensors():
     with tf.GradientTape() as tape:
         with pytest.raises(ValueError, match="convert_to_tensor"):
             tape.watch([1.0, 2.0])
+
+
+def test_assign_inside_tape_keeps_the_value_each_op_read():
+    v = tf.Variable(2.0)
+    x = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = v * x          # reads v = 2
+        v.assign(10.0)
+        z = v * y          # reads v = 10: z = 10 * 2 * x
+    assert float(tape.gradient(y, x)) == 2.0          # not 10
+    assert float(tape.gradient(z, x)) == 20.0
+    # dz/dv sums both reads: y (=6, through the second read) + 10 * x (through the first)
+    assert float(tape.gradient(z, v)) == 6.0 + 30.0
+
+
+def test_sliced_assign_inside_tape_keeps_old_value():
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(v * v)
+        v[0].assign(100.0)
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [2.0, 4.0])
+
+
+def test_boolean_mask_index_gradient():
+    x = tf.Variable(np.arange(6.0).reshape(2, 3))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(x[x > 2.0] * 3.0)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [[0, 0, 0], [3, 3, 3]])

@@ -298,3 +298,28 @@ def test_small_top_level_utilities():
     tf.config.set_visible_devices([cpu])
     with pytest.raises(ValueError, match="PhysicalDevice"):
         tf.config.set_visible_devices(["CPU"])
+
+
+def test_nest():
+    s = {"b": [1, (2, 3)], "a": 4}
+    assert tf.nest.flatten(s) == [4, 1, 2, 3]          # dict keys in sorted order
+    assert tf.nest.pack_sequence_as(s, [40, 10, 20, 30]) == {"b": [10, (20, 30)], "a": 40}
+    assert tf.nest.map_structure(lambda x, y: x + y, [1, (2,)], [10, (20,)]) == [11, (22,)]
+    with pytest.raises(ValueError):
+        tf.nest.assert_same_structure([1, 2], [1, [2, 3]])
+    with pytest.raises(ValueError, match="leaves"):
+        tf.nest.pack_sequence_as([1, 2], [1])
+
+
+def test_debugging_assertions():
+    tf.debugging.assert_equal(tf.constant([1, 2]), [1, 2])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="x == y"):
+        tf.debugging.assert_equal(tf.constant([1, 2]), [1, 3], message="labels")
+    tf.debugging.assert_near(tf.constant(1.0), 1.0 + 1e-7)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rank 2"):
+        tf.debugging.assert_rank(tf.ones(3), 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="NaN"):
+        tf.debugging.check_numerics(tf.constant([1.0, np.nan]), "loss")
+    tf.debugging.assert_shapes([(tf.ones((2, 3)), ("N", 3)), (tf.ones(2), ("N",))])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="'N'"):
+        tf.debugging.assert_shapes([(tf.ones((2, 3)), ("N", 3)), (tf.ones(3), ("N",))])

@@ -241,6 +241,8 @@ def test_flat_map_and_interleave_order():
                               3, 3, 4, 4, 5, 5, 5, 5, 5, 5]
     with pytest.raises(TypeError, match="must return a Dataset"):
         list(Dataset.range(2).flat_map(lambda x: x))
+    nested = Dataset.range(4).map(lambda n: Dataset.range(n)).flat_map(lambda d: d)
+    assert np_list(nested) == [0, 0, 1, 0, 1, 2]
 
 
 def test_apply_reduce_and_get_single_element():
@@ -256,3 +258,22 @@ def test_apply_reduce_and_get_single_element():
 def test_as_numpy_iterator_gives_numpy_values():
     out = list(Dataset.from_tensor_slices((np.ones((2, 2)), np.arange(2))).as_numpy_iterator())
     assert isinstance(out[0][0], np.ndarray) and isinstance(out[0][1], np.integer)
+
+
+def test_counter_scan_sample_and_choose():
+    assert np_list(Dataset.counter(3, 2).take(3)) == [3, 5, 7]
+    assert Dataset.counter().cardinality() == -1
+    sums = Dataset.range(5).scan(np.int64(0), lambda s, x: (s + x, s + x))
+    assert np_list(sums) == [0, 1, 3, 6, 10]
+    a, b = Dataset.range(0, 50), Dataset.range(100, 150)
+    mixed = np_list(Dataset.sample_from_datasets([a, b], weights=[0.5, 0.5], seed=1))
+    assert sorted(mixed) == list(range(50)) + list(range(100, 150))   # all, each once
+    assert [v for v in mixed if v < 100] == list(range(50))           # order kept per source
+    assert mixed != sorted(mixed)
+    only_a = np_list(Dataset.sample_from_datasets([a, b], weights=[1.0, 0.0], seed=1))
+    assert only_a == list(range(50))
+    choice = Dataset.from_tensor_slices(np.array([0, 1, 1, 0, 2], dtype=np.int64))
+    picked = Dataset.choose_from_datasets(
+        [Dataset.range(3), Dataset.range(10, 13), Dataset.range(20, 23)], choice)
+    assert np_list(picked) == [0, 10, 11, 1, 20]
+    assert tf.data.experimental.sample_from_datasets is not None

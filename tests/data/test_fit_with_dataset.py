@@ -131,3 +131,27 @@ def test_float64_numpy_and_pandas_train_without_casting():
     assert hist2.history["loss"][-1] < hist2.history["loss"][0]
     np.testing.assert_allclose(np.asarray(model2.predict(frame, verbose=0)),
                                np.asarray(model2.predict(x, verbose=0)), rtol=1e-6)
+
+
+def test_fit_on_datasets_of_unknown_length():
+    x, y = _data(n=80)
+
+    def gen():
+        for i in range(0, 80, 16):
+            yield x[i:i + 16], y[i:i + 16]
+
+    from_gen = tf.data.Dataset.from_generator(gen, output_signature=(
+        tf.TensorSpec((None, 6), tf.float64), tf.TensorSpec((None,), tf.int64)))
+    filtered = tf.data.Dataset.from_tensor_slices((x, y)).filter(
+        lambda a, b: a[0] > -10.0).batch(16)
+    assert from_gen.cardinality() == filtered.cardinality() == tf.data.UNKNOWN_CARDINALITY
+    model = _model()
+    steps = []
+
+    class Count(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append(batch)
+
+    model.fit(from_gen, epochs=2, validation_data=filtered, verbose=0, callbacks=[Count()])
+    model.fit(filtered, epochs=1, verbose=0, callbacks=[Count()])
+    assert steps == list(range(5)) * 3

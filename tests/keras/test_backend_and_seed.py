@@ -71,3 +71,18 @@ def test_set_random_seed_gives_bit_identical_training():
     assert not all(np.array_equal(a, b) for a, b in zip(w1, w3))
     with pytest.raises(ValueError, match="integer"):
         keras.utils.set_random_seed("x")
+
+
+def test_set_random_seed_makes_fit_bit_identical():
+    def run(seed):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([L.Dense(16, activation="relu", input_shape=(4,)),
+                                  L.Dropout(0.3), L.Dense(1)])
+        model.compile("adam", "mse")
+        x = np.random.normal(size=(64, 4))
+        model.fit(x, x.sum(1), epochs=2, batch_size=16, validation_split=0.25, shuffle=True,
+                  verbose=0)
+        return model.get_weights()
+    a, b, c = run(1), run(1), run(2)
+    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert not all(np.array_equal(p, q) for p, q in zip(a, c))

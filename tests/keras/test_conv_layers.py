@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 
-import ndflow as tf
 from ndflow import keras
 from ndflow.keras import layers as L
 

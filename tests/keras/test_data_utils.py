@@ -105,6 +105,23 @@ def test_image_dataset_from_directory(tmp_path):
         utils.image_dataset_from_directory(tmp_path, validation_split=0.2, verbose=False)
 
 
+def test_image_dataset_without_labels_or_with_given_labels(tmp_path):
+    from PIL import Image
+    _make_images(tmp_path, Image)
+    only = utils.image_dataset_from_directory(tmp_path, labels=None, image_size=(3, 3),
+                                              shuffle=False, batch_size=None, verbose=False)
+    images = list(only.as_numpy_iterator())
+    assert len(images) == 7 and images[0].shape == (3, 3, 3)
+    assert images[0][..., 0].mean() > 200           # sorted paths: cats (red) come first
+    given = utils.image_dataset_from_directory(tmp_path, labels=[5, 5, 5, 6, 6, 6, 6],
+                                               image_size=(3, 3), shuffle=False,
+                                               verbose=False)
+    (_, y), = given.as_numpy_iterator()
+    assert y.tolist() == [5, 5, 5, 6, 6, 6, 6]
+    with pytest.raises(ValueError, match="7 files"):
+        utils.image_dataset_from_directory(tmp_path, labels=[0, 1], verbose=False)
+
+
 def test_text_dataset_from_directory(tmp_path):
     for cls, texts in (("neg", ["bad", "awful film"]), ("pos", ["good", "great", "fine"])):
         (tmp_path / cls).mkdir()

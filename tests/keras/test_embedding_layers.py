@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import ndflow as tf
-from ndflow import keras
 from ndflow.keras import layers as L
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -227,7 +227,10 @@ def test_from_logits_on_softmax_output_warns():
     with tf.GradientTape():
         p = tf.nn.softmax(z)
         with pytest.warns(UserWarning, match="produced by a Softmax activation"):
-            keras.losses.SparseCategoricalCrossentropy(from_logits=True)(LABELS, p)
+            val = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(LABELS, p)
+    # like TensorFlow, the loss then uses the softmax's own logits (not softmax twice)
+    want = -np.log(_softmax(_t(LOGITS))[np.arange(6), LABELS]).mean()
+    assert abs(float(val) - want) < 1e-5
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         keras.losses.SparseCategoricalCrossentropy(from_logits=True)(LABELS, LOGITS)
@@ -256,3 +259,32 @@ def test_custom_loss_subclass():
     got = float(Scaled()(Y_REG, P_REG))
     assert abs(got - 2 * np.abs(_t(P_REG) - _t(Y_REG)).mean()) < 1e-5
     assert Scaled().name == "scaled"
+
+
+def test_second_order_through_fused_crossentropy():
+    # d/dz sum(grad_z(loss)**2), by nested tapes, against central differences of the
+    # first-order gradient (which the fast NumPy path computes)
+    z0 = rng.normal(size=(2, 3))
+    lab = np.array([2, 0])
+
+    def first(zv):
+        z = tf.Variable(zv)
+        with tf.GradientTape() as t:
+            val = losses.SparseCategoricalCrossentropy(from_logits=True)(lab, z)
+        return t.gradient(val, z).numpy()
+
+    z = tf.Variable(z0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            val = losses.SparseCategoricalCrossentropy(from_logits=True)(lab, z)
+        g = inner.gradient(val, z)
+        s = tf.reduce_sum(g * g)
+    np.testing.assert_allclose(g.numpy(), first(z0), rtol=1e-10)
+    h2 = outer.gradient(s, z).numpy()
+    num = np.zeros_like(z0)
+    for idx in np.ndindex(z0.shape):
+        zp, zm = z0.copy(), z0.copy()
+        zp[idx] += 1e-6
+        zm[idx] -= 1e-6
+        num[idx] = ((first(zp) ** 2).sum() - (first(zm) ** 2).sum()) / 2e-6
+    np.testing.assert_allclose(h2, num, rtol=1e-5, atol=1e-8)

@@ -185,3 +185,12 @@ def test_get_and_names():
     cfg = metrics.BinaryAccuracy(threshold=0.3).get_config()
     assert cfg["threshold"] == 0.3
     assert metrics.BinaryAccuracy.from_config(cfg).threshold == 0.3
+
+
+def test_top_k_class_takes_k_first():
+    m = metrics.SparseTopKCategoricalAccuracy(1)
+    m.update_state([2, 0], [[.1, .2, .7], [.2, .7, .1]])
+    assert m.k == 1 and _f(m.result()) == 0.5
+    m2 = metrics.TopKCategoricalAccuracy(k=2, name="top2")
+    m2.update_state(np.eye(3)[[0]], [[.3, .5, .2]])
+    assert m2.name == "top2" and _f(m2.result()) == 1.0

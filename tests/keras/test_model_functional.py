@@ -150,3 +150,28 @@ def test_functional_trains_with_gradient_tape():
             v.assign_sub(0.05 * g)
         losses.append(float(loss))
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_clone_model_functional_and_sequential():
+    a = keras.Input((3,), name="ca")
+    shared = L.Dense(2)
+    out = L.add([shared(a), shared(L.Dense(3)(a))])
+    model = keras.Model(a, out, name="orig")
+    clone = keras.models.clone_model(model)
+    assert clone is not model and clone.name == "orig"
+    assert [type(l).__name__ for l in clone.layers] == [type(l).__name__ for l in model.layers]
+    assert not any(l1 is l2 for l1, l2 in zip(clone.layers, model.layers))
+    assert len(clone.weights) == len(model.weights) == 4
+    clone.set_weights(model.get_weights())
+    x = rng.normal(size=(2, 3)).astype("float32")
+    np.testing.assert_allclose(clone(x).numpy(), model(x).numpy(), rtol=1e-6)
+    seq = keras.Sequential([L.Dense(4, input_shape=(3,)), L.Dense(1)])
+    seq_clone = keras.models.clone_model(seq)
+    assert seq_clone.output_shape == (None, 1) and seq_clone.count_params() == seq.count_params()
+    assert not np.array_equal(seq_clone.get_weights()[0], seq.get_weights()[0])
+
+    class Sub(keras.Model):
+        def call(self, x):
+            return x
+    with pytest.raises(ValueError, match="subclassed"):
+        keras.models.clone_model(Sub())

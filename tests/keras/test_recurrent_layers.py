@@ -358,3 +358,40 @@ def test_rnn_errors():
         L.GRU(0)
     with pytest.raises(ValueError, match="RNN layer"):
         L.Bidirectional(L.Dense(3))
+
+
+def test_second_order_gradients_need_unroll():
+    x = tf.constant(RNG.normal(size=(2, 3, 2)))
+
+    def grad_norm(layer):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = tf.reduce_sum(layer(x) ** 2)
+            g = inner.gradient(y, x)
+            n = tf.reduce_sum(g * g)
+        return outer.gradient(n, x)
+
+    fused = L.LSTM(2, dtype="float64")
+    with pytest.raises(NotImplementedError, match="unroll=True"):
+        grad_norm(fused)
+    loop = L.LSTM(2, dtype="float64", unroll=True)
+    loop.build(x.shape)
+    loop.set_weights(fused.get_weights())
+    g2 = grad_norm(loop).numpy()
+
+    def norm_at(xv):
+        xt = tf.constant(xv)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = tf.reduce_sum(loop(xt) ** 2)
+        return float(tf.reduce_sum(tape.gradient(y, xt) ** 2))
+    xv = x.numpy()
+    eps = 1e-6
+    for idx in [(0, 0, 0), (1, 2, 1), (0, 1, 1)]:
+        p, m = xv.copy(), xv.copy()
+        p[idx] += eps
+        m[idx] -= eps
+        assert g2[idx] == pytest.approx((norm_at(p) - norm_at(m)) / (2 * eps), rel=1e-5,
+                                        abs=1e-8)

@@ -410,3 +410,87 @@ def test_from_logits_softmax_warning_in_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         plain.fit(X[:8], Y_INT[:8], verbose=0)
+
+
+def test_model_with_only_add_loss():
+    class M(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = layers.Dense(1)
+
+        def call(self, x):
+            out = self.d(x)
+            self.add_loss(tf.reduce_mean(tf.square(out - 1.0)))
+            return out
+
+    tf.random.set_seed(0)
+    m = M()
+    m.compile(optimizer=keras.optimizers.SGD(0.05))
+    h = m.fit(X, epochs=4, batch_size=16, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    loss = m.evaluate(X, batch_size=64, verbose=0)
+    assert abs(loss - np.mean((m.predict(X, verbose=0) - 1.0) ** 2)) < 1e-5
+
+
+def test_dataset_steps_per_epoch_continues_and_validation_steps():
+    seen = []
+
+    class DS:
+        element_spec = None
+
+        def __iter__(self):
+            for s in range(0, 64, 8):          # 8 batches per pass
+                seen.append(s)
+                yield tf.constant(X[s:s + 8]), tf.constant(Y_INT[s:s + 8])
+
+        def cardinality(self):
+            return 8
+
+    m = _model()
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    h = m.fit(DS(), epochs=2, steps_per_epoch=3, verbose=0)
+    assert seen == [0, 8, 16, 24, 32, 40]          # one iterator across the two epochs
+    seen.clear()
+    h = m.fit(X, Y_INT, epochs=1, verbose=0, validation_data=DS(), validation_steps=2)
+    assert seen == [0, 8]
+    vl = m.evaluate(X[:16], Y_INT[:16], verbose=0)
+    assert abs(h.history["val_loss"][0] - vl) < 1e-6
+
+
+def test_train_on_batch_with_class_weight():
+    m = _model()
+    m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0),
+              loss="sparse_categorical_crossentropy")
+    p = m.predict(X, verbose=0)
+    cw = {0: 1.0, 1: 3.0, 2: 0.5}
+    w = np.array([cw[c] for c in Y_INT])
+    loss = m.train_on_batch(X, Y_INT, class_weight=cw)
+    assert abs(loss - (_np_sparse_ce(p, Y_INT) * w).mean()) < 1e-5
+
+
+def test_user_callbacks_get_python_numbers():
+    import json
+    got = []
+
+    class Spy(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            got.append(json.dumps(logs))
+
+        def on_epoch_end(self, epoch, logs=None):
+            got.append(json.dumps(logs))
+
+    m = _model()
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.fit(X, Y_INT, epochs=1, batch_size=32, verbose=0, callbacks=[Spy()])
+    assert len(got) == 3 and all('"loss"' in g for g in got)
+
+
+def test_metric_names_by_snake_case_class_name():
+    m = _model(units=1, activation="sigmoid")
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["auc", "precision"])
+    r = m.evaluate(X, Y_BIN, verbose=0, return_dict=True)
+    assert set(r) == {"loss", "auc", "precision"}
+    p = m.predict(X, verbose=0)[:, 0]
+    pred = p > 0.5
+    want = np.mean(Y_BIN[pred]) if pred.any() else 0.0     # Keras: 0 when nothing is positive
+    assert abs(r["precision"] - want) < 1e-6

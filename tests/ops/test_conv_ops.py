@@ -277,3 +277,25 @@ def test_fused_bias_relu_matches_composite():
         np.testing.assert_allclose(ga, gb, atol=1e-10)
     with pytest.raises(tf.errors.InvalidArgumentError, match="bias"):
         conv_ops.conv(x, w, 1, "SAME", bias=np.zeros(3))
+
+
+@pytest.mark.parametrize("multiplier,strides,dil", [(1, 1, 2), (1, 2, 1), (3, 1, 1)])
+def test_depthwise_kernel_against_loop_and_finite_differences(multiplier, strides, dil):
+    """The depthwise fast path (one input channel per group) against the loop reference."""
+    x = RNG.normal(size=(2, 6, 5, 3))
+    w = RNG.normal(size=(3, 2, 1, 3 * multiplier))   # grouped form: (kh, kw, 1, C * m)
+    pads = [tf_same_pads(6, 3, strides, dil), tf_same_pads(5, 2, strides, dil)]
+
+    def ours(xt, wt):
+        return conv_ops.conv(xt, wt, strides, "SAME", dil)
+
+    y = ours(x, w).numpy()
+    np.testing.assert_allclose(
+        y, naive_conv(x, w, (strides,) * 2, pads, (dil,) * 2, groups=3), atol=1e-10)
+    dy = RNG.normal(size=y.shape)
+    gx, gw = tape_grads(ours, [x, w], dy)
+
+    def fwd(xv, wv):
+        return ours(xv, wv).numpy()
+    np.testing.assert_allclose(gx, numeric_grad(fwd, [x, w], 0, dy), atol=1e-6)
+    np.testing.assert_allclose(gw, numeric_grad(fwd, [x, w], 1, dy), atol=1e-6)

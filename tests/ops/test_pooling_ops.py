@@ -134,3 +134,21 @@ def test_pool_errors():
         tf.nn.max_pool2d(x[0], 2, 2, "VALID")
     with pytest.raises(tf.errors.InvalidArgumentError, match="does not fit"):
         tf.nn.avg_pool2d(x, 5, 1, "VALID")
+
+
+@pytest.mark.parametrize("fn", [tf.nn.max_pool2d, tf.nn.avg_pool2d])
+def test_channels_first_pool_gradient(fn):
+    x = RNG.normal(size=(2, 3, 5, 6))   # NCHW
+
+    def f(v):
+        return fn(v, 3, 2, "SAME", data_format="NCHW").numpy()
+    ref = naive_pool(x.transpose(0, 2, 3, 1), (3, 3), (2, 2), "SAME",
+                     "MAX" if fn is tf.nn.max_pool2d else "AVG").transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(f(x), ref, atol=1e-12)
+    dy = RNG.normal(size=ref.shape)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        loss = tf.reduce_sum(fn(xt, 3, 2, "SAME", data_format="NCHW") * tf.constant(dy))
+    np.testing.assert_allclose(tape.gradient(loss, xt).numpy(), numeric_grad(f, x, dy),
+                               atol=1e-6)

@@ -200,3 +200,10 @@ def test_name_scope():
     with hp.name_scope("block1"):
         hp.Int("units", 1, 4)
     assert "block1/units" in hp.values
+
+
+def test_old_keras_tuner_module_paths():
+    from ndflow.tuner.engine.hypermodel import HyperModel
+    from ndflow.tuner.engine.hyperparameters import HyperParameters
+    assert HyperParameters is kt.HyperParameters and HyperModel is kt.HyperModel
+    assert kt.oracles.Hyperband is kt.HyperbandOracle and kt.tuners.Hyperband is kt.Hyperband

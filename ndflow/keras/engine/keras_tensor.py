@@ -40,7 +40,7 @@ class KerasHistory:
 class KerasTensor:
     """A symbolic tensor: known shape (``None`` for unknown dimensions) and dtype."""
 
-    def __init__(self, shape, dtype="float32", sparse=False, name=None, record_history=True):
+    def __init__(self, shape, dtype="float32", sparse=False, name=None):
         self._shape = tuple(None if d is None else int(d) for d in shape)
         self._dtype = _dt.as_dtype(dtype)
         self.sparse = bool(sparse)

@@ -16,16 +16,38 @@ import numpy as np
 from ndflow.backend import dtypes as _dt
 from ndflow.core.tensor import Tensor, convert_to_tensor
 from ndflow.core.variable import Variable
-from ndflow.core.shape import TensorShape
 from ndflow.keras.engine import naming
 from ndflow.keras.engine.keras_tensor import KerasTensor
 
-_call_context = {"training": None, "depth": 0, "record_shapes": False}
+# state of the layer call in progress: training flag passed down to nested layers, nesting
+# depth, the id of the outermost call (losses added during a call are tagged with it), and
+# whether Model.build asked layers to record their output shapes
+_call_context = {"training": None, "depth": 0, "record_shapes": False, "call_id": 0}
 
 
 class KerasVariable(Variable):
     """A Variable made by ``Layer.add_weight``: ``name`` is the short name (``kernel``),
-    ``path`` the full one (``dense/kernel``), as in Keras 3."""
+    ``path`` the full one (``dense/kernel``), as in Keras 3.
+
+    Also ``keras.Variable(initializer, shape=None, dtype=None, trainable=True, name=None)``,
+    where ``initializer`` is a value or an initializer (name or object) used with ``shape``.
+    """
+
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True,
+                 autocast=True, aggregation=None, name=None, **kwargs):
+        if kwargs.get("initial_value") is not None:
+            initializer = kwargs.pop("initial_value")
+        value = initializer
+        if isinstance(initializer, str) or (callable(initializer) and not isinstance(
+                initializer, (Tensor, np.ndarray))):
+            if shape is None:
+                raise ValueError("keras.Variable: an initializer (%r) needs a shape=."
+                                 % (initializer,))
+            from ndflow.keras import initializers
+            value = initializers.get(initializer)(tuple(shape), dtype=dtype or _dt.floatx())
+        if dtype is None and not isinstance(value, (Tensor, np.ndarray)):
+            dtype = _dt.floatx()
+        super().__init__(value, trainable=trainable, name=name, dtype=dtype)
 
     @property
     def name(self):
@@ -73,6 +95,10 @@ def _to_tensors(x, dtype):
             x = x.astype(dtype)
         return convert_to_tensor(x)
     if isinstance(x, (list, tuple)):
+        if x and _plain_numbers(x):
+            # nested Python lists of numbers are one array of data, as in Keras
+            return _to_tensors(np.asarray(x, dtype=dtype if dtype is not None and any(
+                isinstance(v, float) for v in _leaves(x)) else None), dtype)
         return type(x)(_to_tensors(v, dtype) for v in x)
     if isinstance(x, dict):
         return {k: _to_tensors(v, dtype) for k, v in x.items()}
@@ -81,6 +107,19 @@ def _to_tensors(x, dtype):
     if hasattr(x, "__array__") and not isinstance(x, str):
         return _to_tensors(np.asarray(x), dtype)
     return x
+
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _leaves(v)
+    else:
+        yield x
+
+
+def _plain_numbers(x):
+    """True for a (nested) list/tuple holding only Python numbers."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in _leaves(x))
 
 
 class Layer:
@@ -103,8 +142,9 @@ class Layer:
         self._trainable = bool(trainable)
         self.name = name if name else naming.unique_name(
             naming.to_snake_case(type(self).__name__))
+        # like a Keras dtype policy, the default float type is fixed when the layer is made
         self._dtype = _dt.as_dtype(dtype) if dtype is not None and not isinstance(
-            dtype, dict) else None
+            dtype, dict) else _dt.as_dtype(_dt.floatx())
         self.built = False
         self._losses = []            # losses added during the last call
         self._added_losses = []      # losses added outside of call (constant terms)
@@ -128,6 +168,7 @@ class Layer:
             self._batch_input_shape = (batch_size, int(input_dim))
         else:
             self._batch_input_shape = None
+        self._autocast = bool(autocast) and self._autocast_inputs()
         self._call_has_training = "training" in _call_params(type(self).call)
         self._call_has_mask = "mask" in _call_params(type(self).call)
 
@@ -180,32 +221,60 @@ class Layer:
         return list(self._layers)
 
     def _flatten_layers(self, include_self=True, recursive=True):
-        seen = set()
-        out = []
-
-        def visit(layer):
+        """This layer and its sublayers (depth first, each once)."""
+        out = [self]
+        seen = {id(self)}
+        stack = list(reversed(self.__dict__["_layers"]))
+        while stack:
+            layer = stack.pop()
             if id(layer) in seen:
-                return
+                continue
             seen.add(id(layer))
             out.append(layer)
-            if recursive or layer is self:
-                for sub in layer._layers:
-                    visit(sub)
-        visit(self)
+            if recursive:
+                stack.extend(reversed(layer.__dict__["_layers"]))
         return out if include_self else out[1:]
 
     # ---- weights ----
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
-                   regularizer=None, trainable=True, constraint=None, aggregation=None,
-                   synchronization=None, use_resource=None, **kwargs):
+    _K2_WEIGHT_ARGS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable",
+                       "constraint")
+    _K3_WEIGHT_ARGS = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+                       "constraint", "aggregation", "name")
+
+    def add_weight(self, *args, **kwargs):
+        """Create a weight of this layer: ``add_weight(name, shape, dtype, initializer,
+        regularizer, trainable, constraint)`` (Keras 2 order) or, when the first positional
+        argument is a shape, ``add_weight(shape, initializer, dtype, trainable, ...)``
+        (Keras 3 order)."""
+        if args:
+            first = args[0]
+            order = self._K3_WEIGHT_ARGS if isinstance(first, (tuple, list, int)) and \
+                not isinstance(first, bool) else self._K2_WEIGHT_ARGS
+            if len(args) > len(order):
+                raise TypeError("add_weight got %d positional arguments; pass them by name."
+                                % len(args))
+            for key, value in zip(order, args):
+                if key in kwargs:
+                    raise TypeError("add_weight got multiple values for argument %r." % key)
+                kwargs[key] = value
+        return self._add_weight(**kwargs)
+
+    def _add_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                    regularizer=None, trainable=True, constraint=None, aggregation=None,
+                    synchronization=None, use_resource=None, autocast=True, **kwargs):
         from ndflow.keras import initializers, regularizers, constraints
+        if isinstance(shape, int):
+            shape = (shape,)
         shape = () if shape is None else tuple(int(d) for d in shape)
         dt = _dt.as_dtype(dtype) if dtype is not None else _dt.as_dtype(self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dt.is_floating else "zeros"
-        init = initializers.get(initializer)
-        value = init(shape, dtype=dt.name) if not isinstance(init, (Tensor, np.ndarray)) \
-            else init
+        if isinstance(initializer, (Tensor, np.ndarray, list, float, int)) and not callable(
+                initializer):
+            value = initializer
+        else:
+            init = initializers.get(initializer)
+            value = init(shape, dtype=dt.name)
         value = np.asarray(getattr(value, "_value", value), dtype=dt._np)
         if value.shape != shape:
             value = np.broadcast_to(value, shape).copy()
@@ -295,16 +364,28 @@ class Layer:
         if callable(loss) and not isinstance(loss, Tensor):
             self._added_losses.append(loss)
         elif _call_context["depth"] > 0:
-            self._losses.append(loss)
+            self._add_call_loss(loss)
         else:
             self._added_losses.append(loss)
+
+    def _add_call_loss(self, loss):
+        """A loss computed during the current call; it replaces those of earlier calls."""
+        tag = _call_context["call_id"]
+        d = self.__dict__
+        if d.get("_losses_tag") != tag:
+            d["_losses"] = []
+            d["_losses_tag"] = tag
+        d["_losses"].append(loss)
 
     @property
     def losses(self):
         """Losses from the last call, constant losses and weight regularization penalties."""
         out = []
+        tag = self.__dict__.get("_call_tag")
         for layer in self._flatten_layers():
-            out.extend(layer._losses)
+            d = layer.__dict__
+            if d["_losses"] and d.get("_losses_tag") == tag:
+                out.extend(d["_losses"])
             for l in layer._added_losses:
                 out.append(l() if callable(l) and not isinstance(l, Tensor) else l)
             for v in layer._tracked_variables:
@@ -315,7 +396,7 @@ class Layer:
 
     def _clear_call_losses(self):
         for layer in self._flatten_layers():
-            layer._losses = []
+            layer.__dict__["_losses"] = []
 
     # ---- building and calling ----
     def build(self, input_shape=None):
@@ -361,45 +442,54 @@ class Layer:
             if "inputs" in kwargs:
                 args = (kwargs.pop("inputs"),)
             else:
-                raise TypeError("%s was called without inputs." % self.name)
+                raise TypeError("Layer %r was called without inputs." % self.name)
         inputs = args[0]
-        if _is_symbolic(inputs) or (len(args) > 1 and any(_is_symbolic(a) for a in args[1:])) \
-                or (kwargs and any(_is_symbolic(v) for v in kwargs.values())):
+        if type(inputs) is not Tensor and _is_symbolic(inputs) or (
+                len(args) > 1 and any(_is_symbolic(a) for a in args[1:])) or (
+                kwargs and any(_is_symbolic(v) for v in kwargs.values())):
             from ndflow.keras.engine.keras_tensor import symbolic_call
             return symbolic_call(self, args, kwargs)
-        dtype = (self._dtype or _dt.as_dtype(_dt.floatx()))._np if self._autocast_inputs() \
-            else None
-        inputs = _to_tensors(inputs, dtype)
-        args = (inputs,) + tuple(args[1:])
-        self._check_input(inputs)
+        d = self.__dict__
+        if d["_autocast"]:
+            inputs = _to_tensors(inputs, d["_dtype"]._np)
+        else:
+            inputs = _to_tensors(inputs, None)
+        if len(args) > 1:
+            args = (inputs,) + args[1:]
+        else:
+            args = (inputs,)
+        if d["input_spec"] is not None:
+            self._check_input(inputs)
         # training flag: explicit argument, else the enclosing call's, else None
-        training = kwargs.get("training", None)
-        outer_training = _call_context["training"]
+        ctx = _call_context
+        outer_training = ctx["training"]
+        training = kwargs.get("training")
         if training is None:
             training = outer_training
-        if self._call_has_training:
+        if d["_call_has_training"]:
             kwargs["training"] = training
-        else:
-            kwargs.pop("training", None)
-        if not self._call_has_mask:
-            kwargs.pop("mask", None)
-        if not self.built:
+        elif "training" in kwargs:
+            del kwargs["training"]
+        if "mask" in kwargs and not d["_call_has_mask"]:
+            del kwargs["mask"]
+        if not d["built"]:
             self._maybe_build(inputs)
-        if _call_context["depth"] == 0:
-            self._clear_call_losses()
-        _call_context["depth"] += 1
-        _call_context["training"] = training
+        if ctx["depth"] == 0:
+            ctx["call_id"] += 1
+        d["_call_tag"] = ctx["call_id"]
+        ctx["depth"] += 1
+        ctx["training"] = training
         try:
             outputs = self.call(*args, **kwargs)
         finally:
-            _call_context["depth"] -= 1
-            _call_context["training"] = outer_training
-        if _call_context["record_shapes"]:
+            ctx["depth"] -= 1
+            ctx["training"] = outer_training
+        if ctx["record_shapes"]:
             from ndflow.keras.engine.keras_tensor import shape_structure
             self._recorded_output_shape = shape_structure(outputs)
-        if self.activity_regularizer is not None:
+        if d["activity_regularizer"] is not None:
             for o in _flat(outputs):
-                self._losses.append(self.activity_regularizer(o) / max(
+                self._add_call_loss(self.activity_regularizer(o) / max(
                     1, o._value.shape[0] if o._value.ndim else 1))
         return outputs
 

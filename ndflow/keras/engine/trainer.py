@@ -44,6 +44,12 @@ def _logs_to_python(logs):
     return {k: _to_python(v) for k, v in logs.items()}
 
 
+def _needs_plain_logs(callbacks):
+    from ndflow.keras.callbacks.base import History
+    from ndflow.keras.callbacks.progbar_logger import ProgbarLogger
+    return any(not isinstance(c, (History, ProgbarLogger)) for c in callbacks.callbacks)
+
+
 def _resolve_verbose(verbose):
     if verbose == "auto":
         return 1
@@ -119,8 +125,7 @@ class Trainer:
         _check_names(metrics, "metric")
         _check_names(weighted_metrics, "metric")
         self.loss = loss
-        self.compiled_loss = LossesContainer(loss, loss_weights, self._trainer_output_names()) \
-            if loss is not None else None
+        self.compiled_loss = LossesContainer(loss, loss_weights, self._trainer_output_names())
         self.compiled_metrics = MetricsContainer(metrics, weighted_metrics,
                                                  self._trainer_output_names(),
                                                  loss=self.compiled_loss)
@@ -130,7 +135,6 @@ class Trainer:
                                 "run_eagerly": run_eagerly,
                                 "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
-        self._loss_only_tracker = None
         self._run_eagerly = bool(run_eagerly)
         self.steps_per_execution = steps_per_execution or 1
         self.jit_compile = bool(jit_compile)
@@ -212,10 +216,7 @@ class Trainer:
         from ndflow.keras.metrics.base import Metric
         out = []
         if getattr(self, "_is_compiled", False):
-            if self.compiled_loss is not None:
-                out.extend(self.compiled_loss.metrics)
-            elif self._loss_only_tracker is not None:
-                out.append(self._loss_only_tracker)
+            out.extend(self.compiled_loss.metrics)
             out.extend(self.compiled_metrics.metrics)
         for v in self.__dict__.values():
             if isinstance(v, Metric) and not any(v is m for m in out):
@@ -245,24 +246,14 @@ class Trainer:
         """Total loss of a batch: compiled loss(es) + the model's losses (regularization,
         add_loss).  Also updates the ``loss`` tracker."""
         reg = self.losses
-        if self.compiled_loss is not None:
-            if y is None:
-                raise ValueError(
-                    "Target data is missing. The model was compiled with loss=%r and "
-                    "therefore expects target data (y) in fit() / evaluate()." % (self.loss,))
-            return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=reg)
-        if not reg:
+        if self.loss is None and not reg:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, "
                              "e.g. model.compile(optimizer='adam', loss='mse').")
-        from ndflow.ops.math_ops import add_n
-        from ndflow.keras.metrics.base import Mean
-        total = add_n(list(reg)) if len(reg) > 1 else reg[0]
-        if self._loss_only_tracker is None:
-            self._loss_only_tracker = Mean(name="loss")
-        v = y_pred._value if isinstance(y_pred, Tensor) else None
-        self._loss_only_tracker._update_scalar(float(total._value),
-                                               v.shape[0] if v is not None and v.ndim else 1)
-        return total
+        if self.loss is not None and y is None:
+            raise ValueError(
+                "Target data is missing. The model was compiled with loss=%r and therefore "
+                "expects target data (y) in fit() / evaluate()." % (self.loss,))
+        return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=reg)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics and return every metric's current result."""
@@ -289,8 +280,11 @@ class Trainer:
 
     def test_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=False)
-        self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        # recorded (never differentiated) so that a cross-entropy can find the logits of a
+        # softmax/sigmoid output, exactly as during training: same loss in fit and evaluate
+        with GradientTape():
+            y_pred = self(x, training=False)
+            self.compute_loss(x, y, y_pred, sample_weight, training=False)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -364,6 +358,9 @@ class Trainer:
                     validation_freq):
         on_batch_begin = callbacks.on_train_batch_begin
         on_batch_end = callbacks.on_train_batch_end
+        # the built-in History and progress bar read tensors lazily; other callbacks get
+        # plain Python numbers every batch, as in Keras
+        plain = _needs_plain_logs(callbacks)
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             object.__setattr__(self, "_epoch_trainable", None)
@@ -373,7 +370,7 @@ class Trainer:
             for step, data in enumerate(train):
                 on_batch_begin(step)
                 logs = train_fn(data)
-                on_batch_end(step, logs)
+                on_batch_end(step, _logs_to_python(logs) if plain else logs)
                 if self.stop_training:
                     break
             if logs is None:
@@ -438,13 +435,14 @@ class Trainer:
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=1, steps=adapter.steps)
         test_fn = self.make_test_function()
+        plain = _needs_plain_logs(callbacks)
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = None
         for step, data in enumerate(adapter):
             callbacks.on_test_batch_begin(step)
             logs = test_fn(data)
-            callbacks.on_test_batch_end(step, logs)
+            callbacks.on_test_batch_end(step, _logs_to_python(logs) if plain else logs)
         logs = _logs_to_python(logs if logs is not None else self.get_metrics_result())
         callbacks.on_test_end(logs)
         if return_dict:

@@ -10,13 +10,11 @@ import numpy as np
 
 from ndflow.backend import random as _rnd
 from ndflow.core.engine import Op, execute
-from ndflow.core.tensor import Tensor
 from ndflow.ops import math_ops as M
 from ndflow.ops import array_ops as A
 from ndflow.ops import linalg_ops as L
 from ndflow.ops import reduction_ops as R
 from ndflow.ops._base import wrap
-from ndflow.nn import activations as _nn_act
 from ndflow.keras import activations, initializers, regularizers, constraints
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras.engine.input_spec import InputSpec
@@ -46,7 +44,8 @@ class DenseOp(Op):
     def backward(self, dy):
         x, w = self.inputs[0], self.inputs[1]
         if self.relu:
-            dy = M.where(wrap(self.outputs._value > 0), dy, M.zeros_like(dy))
+            out = self.outputs._value
+            dy = M.multiply(dy, wrap(np.greater(out, 0).astype(out.dtype)))
         nd = x._value.ndim
         gx = gw = gb = None
         if self.needs_grad[0]:
@@ -157,13 +156,20 @@ class Dense(Layer):
 
 # ---- Dropout ------------------------------------------------------------------------------
 
-class _MaskMultiply(Op):
-    """x * mask, where ``mask`` (already scaled) is a constant array."""
+class _RandomMaskMultiply(Op):
+    """x * mask, with ``mask = make_mask(generator, x)`` drawn in ``forward``.
 
-    def __init__(self, mask):
-        self.mask = mask
+    The random draw happens inside the primitive, so replaying the op (for example from a
+    traced graph) draws a fresh mask each time; the mask is kept for the gradient.
+    """
+
+    def __init__(self, make_mask, generator):
+        self.make_mask = make_mask
+        self.generator = generator
+        self.mask = None
 
     def forward(self, x):
+        self.mask = self.make_mask(self.generator, x)
         return x * self.mask
 
     def backward(self, dy):
@@ -204,14 +210,16 @@ class Dropout(_SeededLayer):
         x = inputs
         if self.rate == 1:
             return M.zeros_like(x)
-        shape = x._value.shape
+        return execute(_RandomMaskMultiply(self._mask, self._generator()), (x,))
+
+    def _mask(self, gen, x):
+        shape = x.shape
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        dt = x._value.dtype
-        keep = self._generator().random(shape, dtype=np.float32 if dt == np.float32
-                                        else np.float64) >= self.rate
-        mask = keep.astype(dt) * dt.type(1.0 / (1.0 - self.rate))
-        return execute(_MaskMultiply(mask), (x,))
+        dt = x.dtype
+        keep = gen.random(shape, dtype=np.float32 if dt == np.float32 else np.float64) >= \
+            self.rate
+        return np.multiply(keep, dt.type(1.0 / (1.0 - self.rate)), dtype=dt)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

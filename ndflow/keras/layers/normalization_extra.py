@@ -1,5 +1,4 @@
 """``GroupNormalization`` and ``UnitNormalization``."""
-import numpy as np
 
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras import initializers, regularizers, constraints

@@ -15,7 +15,6 @@ from ndflow.keras.layers.convolutional import normalize_data_format
 from ndflow.ops import array_ops as _A
 from ndflow.ops import linalg_ops as _L
 from ndflow.ops import math_ops as _M
-from ndflow.ops import reduction_ops as _R
 
 __all__ = ["Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
            "RandomTranslation", "RandomContrast", "resize_images"]

@@ -3,12 +3,25 @@
 import math
 
 
-from ndflow.core.engine import execute
-from ndflow.ops import math_ops as M
-from ndflow.ops._base import wrap
+from ndflow.core.engine import Op, execute
 from ndflow.keras import regularizers
 from ndflow.keras.engine.layer import Layer
-from ndflow.keras.layers.core import _SeededLayer, _MaskMultiply
+from ndflow.keras.layers.core import _SeededLayer, _RandomMaskMultiply
+
+
+class _AddNoise(Op):
+    """x + N(0, stddev) noise drawn in ``forward`` (replaying the op draws new noise)."""
+
+    def __init__(self, stddev, generator):
+        self.stddev = stddev
+        self.generator = generator
+
+    def forward(self, x):
+        noise = self.generator.standard_normal(x.shape).astype(x.dtype)
+        return x + noise * x.dtype.type(self.stddev)
+
+    def backward(self, dy):
+        return (dy,)
 
 
 class GaussianNoise(_SeededLayer):
@@ -25,10 +38,7 @@ class GaussianNoise(_SeededLayer):
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:
             return inputs
-        v = inputs._value
-        noise = self._generator().standard_normal(v.shape).astype(v.dtype) * \
-            v.dtype.type(self.stddev)
-        return M.add(inputs, wrap(noise))
+        return execute(_AddNoise(self.stddev, self._generator()), (inputs,))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -53,10 +63,11 @@ class GaussianDropout(_SeededLayer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        v = inputs._value
         std = math.sqrt(self.rate / (1.0 - self.rate))
-        mask = (1.0 + std * self._generator().standard_normal(v.shape)).astype(v.dtype)
-        return execute(_MaskMultiply(mask), (inputs,))
+
+        def mask(gen, x):
+            return (1.0 + std * gen.standard_normal(x.shape)).astype(x.dtype)
+        return execute(_RandomMaskMultiply(mask, self._generator()), (inputs,))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

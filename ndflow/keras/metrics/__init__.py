@@ -1,5 +1,5 @@
 """``keras.metrics``: metric classes, per-sample metric functions, ``get``."""
-from ndflow.keras.metrics.base import Metric, Mean, Sum, MeanMetricWrapper
+from ndflow.keras.metrics.base import Metric, Mean, Sum, MeanMetricWrapper  # noqa: F401
 from ndflow.keras.metrics.metrics import (  # noqa: F401
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,

@@ -10,7 +10,7 @@ import re
 import numpy as np
 
 from ndflow.backend import dtypes as _dt
-from ndflow.core.tensor import Tensor, convert_to_tensor
+from ndflow.core.tensor import Tensor
 from ndflow.core.variable import Variable
 
 

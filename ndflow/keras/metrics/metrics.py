@@ -4,13 +4,13 @@ stateful classes (``Accuracy``, ``AUC``, ``Precision``, ``F1Score`` ...).
 The accuracy and regression functions have a NumPy implementation (``_numpy_impl``) that
 the metric classes call directly on arrays; the public functions wrap it in a Tensor.
 """
+import re
+
 import numpy as np
 
 from ndflow.backend import dtypes as _dt
-from ndflow.core.tensor import Tensor
 from ndflow.keras import losses as _losses
-from ndflow.keras.metrics.base import (Metric, Mean, Sum, MeanMetricWrapper, _arr, _wrap,
-                                       samplewise)
+from ndflow.keras.metrics.base import Metric, Mean, Sum, MeanMetricWrapper, _arr, _wrap
 
 EPSILON = 1e-7
 
@@ -165,9 +165,10 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 
 # ---- stateful classes ----------------------------------------------------------------------
 
-def _wrapper_class(fn, cls_name, default_name, params, doc):
+def _wrapper_class(fn, cls_name, default_name, params, doc, params_first=False):
     def __init__(self, *args, **kwargs):
-        names = ["name", "dtype"] + list(params)
+        names = (list(params) + ["name", "dtype"]) if params_first else \
+            (["name", "dtype"] + list(params))
         values = {"name": default_name, "dtype": None}
         values.update(params)
         for n, a in zip(names, args):
@@ -206,11 +207,12 @@ SparseCategoricalAccuracy = _wrapper_class(
     "How often argmax(y_pred) matches integer labels.")
 TopKCategoricalAccuracy = _wrapper_class(
     top_k_categorical_accuracy, "TopKCategoricalAccuracy", "top_k_categorical_accuracy",
-    {"k": 5}, "How often the true class is in the top k predictions (one-hot labels).")
+    {"k": 5}, "How often the true class is in the top k predictions (one-hot labels).",
+    params_first=True)
 SparseTopKCategoricalAccuracy = _wrapper_class(
     sparse_top_k_categorical_accuracy, "SparseTopKCategoricalAccuracy",
     "sparse_top_k_categorical_accuracy", {"k": 5},
-    "How often the integer label is in the top k predictions.")
+    "How often the integer label is in the top k predictions.", params_first=True)
 MeanSquaredError = _wrapper_class(mean_squared_error, "MeanSquaredError", "mean_squared_error",
                                   {}, "Mean of (y_pred - y_true)**2.")
 MeanAbsoluteError = _wrapper_class(mean_absolute_error, "MeanAbsoluteError",
@@ -685,5 +687,10 @@ _FUNCTIONS = {
     "log_cosh": log_cosh, "logcosh": logcosh, "cosine_similarity": cosine_similarity,
 }
 
-ALL_OBJECTS = dict(_FUNCTIONS)
-ALL_OBJECTS.update({c.__name__: c for c in _CLASSES})
+ALL_OBJECTS = {c.__name__: c for c in _CLASSES}
+# Keras also accepts the snake_case class names ('auc', 'precision', 'f1_score' ...); where
+# a function has that name ('mean_squared_error'), the function wins
+ALL_OBJECTS.update({re.sub(r"([a-z0-9])([A-Z])", r"\1_\2",
+                           re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", c.__name__)).lower(): c
+                    for c in _CLASSES if c not in (Metric, MeanMetricWrapper)})
+ALL_OBJECTS.update(_FUNCTIONS)

@@ -21,7 +21,9 @@ class legacy:  # noqa: N801  (``keras.optimizers.legacy.Adam`` of TF 2.11+)
     Optimizer = Optimizer
 
 
-experimental = legacy
+class experimental(legacy):  # noqa: N801  (``keras.optimizers.experimental.AdamW`` of TF 2.11)
+    AdamW = AdamW
+    Lion = Lion
 
 
 def serialize(optimizer):

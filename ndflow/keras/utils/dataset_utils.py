@@ -145,6 +145,9 @@ def _encode_labels(labels, label_mode, num_classes, what):
     if label_mode == "int":
         return labels.astype(np.int32)
     if label_mode == "categorical":
+        if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+            raise ValueError("%s: label_mode='categorical' needs labels in [0, %d), got values "
+                             "from %d to %d." % (what, num_classes, labels.min(), labels.max()))
         out = np.zeros((len(labels), num_classes), dtype=np.float32)
         out[np.arange(len(labels)), labels.astype(np.intp)] = 1.0
         return out
