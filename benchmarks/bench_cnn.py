@@ -113,43 +113,38 @@ def bench_torch(steps, repeat):
 
 
 def bench_kernels(repeat):
-    """ndflow's conv and pool kernels alone, at the shapes of the small CNN."""
+    """ndflow's conv and pool kernels alone, at the shapes of the small CNN: the forward
+    call, and the gradient call alone (``tape.gradient`` for input and weights)."""
     import numpy as np
     sys.path.insert(0, ROOT)
     import ndflow as tf
     from ndflow.ops import conv_ops
     rng = np.random.default_rng(0)
-    rows = []
+    n = max(repeat, 10)
 
-    def best_of(fn):
-        fn()
-        ts = []
-        for _ in range(max(repeat, 5)):
+    def time_fwd_bwd(forward, sources):
+        fwd, bwd = [], []
+        for _ in range(n + 1):
+            with tf.GradientTape() as tape:
+                tape.watch(sources)
+                t = time.perf_counter()
+                y = forward()
+                fwd.append(time.perf_counter() - t)
             t = time.perf_counter()
-            fn()
-            ts.append(time.perf_counter() - t)
-        return min(ts) * 1e3
+            tape.gradient(y, sources, output_gradients=tf.ones_like(y))
+            bwd.append(time.perf_counter() - t)
+        return min(fwd[1:]) * 1e3, min(bwd[1:]) * 1e3
 
+    rows = []
     for xs, ws in [((128, 28, 28, 1), (3, 3, 1, 32)), ((128, 13, 13, 32), (3, 3, 32, 64))]:
         x = tf.constant(rng.random(xs, dtype=np.float32))
-        w = tf.Variable(rng.random(ws, dtype=np.float32))
-        fwd = best_of(lambda: conv_ops.conv(x, w))
-
-        def fwd_bwd():
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                s = tf.reduce_sum(conv_ops.conv(x, w))
-            tape.gradient(s, [x, w])
-        rows.append(("conv %s * %s" % (xs, ws), fwd, best_of(fwd_bwd) - fwd))
+        w = tf.constant(rng.random(ws, dtype=np.float32))
+        b = tf.constant(rng.random(ws[-1:], dtype=np.float32))
+        f, g = time_fwd_bwd(lambda: conv_ops.conv(x, w, bias=b, relu=True), [x, w, b])
+        rows.append(("conv+bias+relu %s * %s (grads: x, w, b)" % (xs, ws), f, g))
     xp = tf.constant(rng.random((128, 26, 26, 32), dtype=np.float32))
-    fwd = best_of(lambda: tf.nn.max_pool2d(xp, 2, 2, "VALID"))
-
-    def pool_fb():
-        with tf.GradientTape() as tape:
-            tape.watch(xp)
-            s = tf.reduce_sum(tf.nn.max_pool2d(xp, 2, 2, "VALID"))
-        tape.gradient(s, xp)
-    rows.append(("max_pool 2x2 (128, 26, 26, 32)", fwd, best_of(pool_fb) - fwd))
+    f, g = time_fwd_bwd(lambda: tf.nn.max_pool2d(xp, 2, 2, "VALID"), [xp])
+    rows.append(("max_pool 2x2 (128, 26, 26, 32)", f, g))
     return rows
 
 

@@ -7,7 +7,8 @@ Flatten -> Dropout(0.25) -> Dense(128, relu) -> Dense(10, softmax), trained with
 54000 training images (6000 held out for validation) and evaluated on the 10000 test
 images.  The images are read from the IDX files of the Debian package
 ``dataset-fashion-mnist`` (/usr/share/datasets/fashion-mnist) or from the directory in
-``FASHION_MNIST_DIR``.  It reaches about 0.91 test accuracy (see the end of this file).
+``FASHION_MNIST_DIR``.  It reaches 0.91 test accuracy after 6 epochs (recorded run at the
+end of this file).
 """
 import argparse
 import gzip
@@ -88,4 +89,8 @@ def main():
 if __name__ == "__main__":
     main()
 
-# Recorded run (see the report of issue 6 / benchmarks/RESULTS.md): filled in below.
+# Recorded run, 2026-11-21, `OPENBLAS_NUM_THREADS=1 python examples/convnet_fashion_mnist.py`
+# on the shared 2-core development VM (load average ~5 from other jobs):
+#   epoch 6: loss 0.2208 - accuracy 0.9194 - val_loss 0.2359 - val_accuracy 0.9118
+#   test loss 0.2489, test accuracy 0.9107
+#   training time 449.7 s (75.0 s per epoch)

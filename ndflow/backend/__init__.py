@@ -6,6 +6,9 @@ from ndflow.backend.dtypes import DType, as_dtype, floatx, set_floatx
 
 xp = np  # the array module used by kernels
 
+from ndflow.backend import threads as _threads  # noqa: E402
+_threads.apply_default()  # one BLAS thread unless the user says otherwise (see threads.py)
+
 
 def get_array_module(*arrays):
     """NumPy, or CuPy when any argument is a CuPy array (CuPy imported only then)."""

@@ -74,20 +74,29 @@ class experimental:
 
 
 class threading:
+    """``tf.config.threading``: the intra-op count sets the BLAS thread count (see
+    ndflow/backend/threads.py; ndflow runs one BLAS thread by default); 0 means all cores."""
     _intra = [0]
     _inter = [0]
 
     @staticmethod
-    def set_intra_op_parallelism_threads(n):
-        threading._intra[0] = int(n)
+    def set_intra_op_parallelism_threads(num_threads):
+        import os
+        from ndflow.backend import threads as _threads
+        n = int(num_threads)
+        if n < 0:
+            raise ValueError("set_intra_op_parallelism_threads expects a count >= 0 (0: all "
+                             "cores), got %d." % n)
+        threading._intra[0] = n
+        _threads.set_blas_threads(n or os.cpu_count() or 1)
 
     @staticmethod
     def get_intra_op_parallelism_threads():
         return threading._intra[0]
 
     @staticmethod
-    def set_inter_op_parallelism_threads(n):
-        threading._inter[0] = int(n)
+    def set_inter_op_parallelism_threads(num_threads):
+        threading._inter[0] = int(num_threads)
 
     @staticmethod
     def get_inter_op_parallelism_threads():

@@ -1,5 +1,8 @@
 """Tensor and Variable behaviour: dtype rules, Python protocols, indexing, repr, errors."""
+import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -323,3 +326,25 @@ def test_debugging_assertions():
     tf.debugging.assert_shapes([(tf.ones((2, 3)), ("N", 3)), (tf.ones(2), ("N",))])
     with pytest.raises(tf.errors.InvalidArgumentError, match="'N'"):
         tf.debugging.assert_shapes([(tf.ones((2, 3)), ("N", 3)), (tf.ones(3), ("N",))])
+
+
+def test_blas_threads_default_and_setting():
+    code = ("import os; import ndflow as tf; from ndflow.backend import threads; "
+            "a = threads.get_blas_threads(); "
+            "tf.config.threading.set_intra_op_parallelism_threads(2); "
+            "print(a, threads.get_blas_threads(), "
+            "tf.config.threading.get_intra_op_parallelism_threads())")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                        "NDFLOW_NUM_THREADS")}
+    env["PYTHONPATH"] = root
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["1", "2", "2"]
+    env["OPENBLAS_NUM_THREADS"] = "2"   # the user's own setting is left alone
+    code = code.replace("set_intra_op_parallelism_threads(2)",
+                        "get_intra_op_parallelism_threads()")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[0] == "2"

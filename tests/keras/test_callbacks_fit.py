@@ -152,3 +152,38 @@ def test_progress_bar_prints_the_logged_values(capsys):
         printed = dict(re.findall(r"(\w+): ([0-9.e+-]+)", line))
         for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
             assert float(printed[key]) == pytest.approx(hist.history[key][epoch], abs=6e-5)
+
+
+class _KillAtEpoch(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.kill_epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.kill_epoch:
+            raise KeyboardInterrupt()
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_backup_and_restore_resume_equals_uninterrupted(tmp_path, shuffle):
+    def make():
+        keras.utils.set_random_seed(9)
+        m = keras.Sequential([keras.layers.Dense(8, activation="relu", input_shape=(4,)),
+                              keras.layers.Dropout(0.3),
+                              keras.layers.Dense(1, activation="sigmoid")])
+        m.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
+        return m
+
+    ref = make()
+    h_ref = ref.fit(X, Y, epochs=5, batch_size=16, shuffle=shuffle, verbose=0)
+    backup = str(tmp_path / "backup")
+    with pytest.raises(KeyboardInterrupt):
+        make().fit(X, Y, epochs=5, batch_size=16, shuffle=shuffle, verbose=0,
+                   callbacks=[keras.callbacks.BackupAndRestore(backup), _KillAtEpoch(3)])
+    resumed = make()
+    h = resumed.fit(X, Y, epochs=5, batch_size=16, shuffle=shuffle, verbose=0,
+                    callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    assert h.epoch == [3, 4]
+    np.testing.assert_allclose(h.history["loss"], h_ref.history["loss"][3:], rtol=1e-6)
+    for a, b in zip(ref.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)

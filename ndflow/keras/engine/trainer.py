@@ -342,6 +342,10 @@ class Trainer:
         self.stop_training = False
         train_fn = self.make_train_function()
         callbacks.on_train_begin()
+        # BackupAndRestore sets the epoch a restored run resumes from
+        resumed = getattr(self, "_initial_epoch", None)
+        if resumed is not None:
+            initial_epoch = resumed
         object.__setattr__(self, "_in_fit", True)
         try:
             epoch_logs = self._fit_epochs(train, val, callbacks, train_fn, initial_epoch,

@@ -1,0 +1,34 @@
+"""Every public name the lazy namespaces promise resolves to a real object, and the
+aliases users reach for (Keras 2 and Keras 3 spellings) exist."""
+import importlib
+
+import pytest
+
+from ndflow import keras
+
+TABLES = ["ndflow.keras.layers", "ndflow.keras.models", "ndflow.keras.utils"]
+
+
+@pytest.mark.parametrize("modname", TABLES)
+def test_every_table_entry_resolves(modname):
+    mod = importlib.import_module(modname)
+    missing = []
+    for name in mod._TABLE:
+        try:
+            getattr(mod, name)
+        except (AttributeError, ImportError) as e:
+            missing.append("%s (%s)" % (name, e))
+    assert not missing, "%s promises names that do not resolve: %s" % (modname, missing)
+
+
+@pytest.mark.parametrize("name", sorted(keras._SUBMODULES))
+def test_every_keras_submodule_imports(name):
+    assert getattr(keras, name).__name__ == "ndflow.keras." + name
+
+
+def test_keras_config_and_preprocessing_names():
+    assert keras.config.floatx() == keras.backend.floatx()
+    assert keras.config.enable_unsafe_deserialization is \
+        keras.saving.serialization.enable_unsafe_deserialization
+    padded = keras.preprocessing.sequence.pad_sequences([[1, 2, 3], [4]], maxlen=2)
+    assert padded.tolist() == [[2, 3], [0, 4]]
