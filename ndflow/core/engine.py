@@ -14,6 +14,7 @@ How it fits together:
   recording does it do more: tapes note the op if one of its inputs is watched.
 * ``GradientTape.gradient`` walks the recorded ops backwards.
 """
+import threading
 import weakref
 
 import numpy as np
@@ -21,7 +22,23 @@ import numpy as np
 from ndflow.core.tensor import Tensor, convert_to_tensor
 
 _ndarray = np.ndarray
-_tapes = []  # tapes that are currently recording, innermost last
+
+
+class _PerThread(threading.local):
+    """Tapes are per thread, as in TensorFlow: ops that a tf.data prefetch or map thread
+    runs are never recorded on the training thread's tape."""
+
+    def __init__(self):
+        self.tapes = []  # tapes that are currently recording, innermost last
+
+
+_tls = _PerThread()
+
+
+def active_tapes():
+    """The tapes entered in this thread, innermost last."""
+    return _tls.tapes
+
 _holding = weakref.WeakSet()  # tapes that may hold recorded ops (see snapshot_variable)
 
 
@@ -76,14 +93,14 @@ def execute(op, inputs):
             out = np.asarray(out)
         outs = _new_tensor(Tensor)
         outs._value = out
-    if _tapes:
+    if _tls.tapes:
         record(op, inputs, outs)
     return outs
 
 
 def record(op, inputs, outs):
     """Let every recording tape note that ``op`` made ``outs`` from ``inputs``."""
-    for tape in _tapes:
+    for tape in _tls.tapes:
         if tape._recording:
             tape._record(op, inputs, outs)
 
@@ -92,7 +109,7 @@ class _Pause:
     """Context manager that stops every tape from recording (used by custom_gradient)."""
 
     def __enter__(self):
-        self._saved = [(t, t._recording) for t in _tapes]
+        self._saved = [(t, t._recording) for t in _tls.tapes]
         for t, _ in self._saved:
             t._recording = False
 
@@ -206,15 +223,15 @@ class GradientTape:
             raise RuntimeError("This GradientTape is already active (entered twice).")
         self._entered = True
         self._recording = True
-        _tapes.append(self)
+        _tls.tapes.append(self)
         _holding.add(self)
         return self
 
     def __exit__(self, *exc):
         self._recording = False
         self._entered = False
-        if self in _tapes:
-            _tapes.remove(self)
+        if self in _tls.tapes:
+            _tls.tapes.remove(self)
         return False
 
     def watch(self, tensor):
@@ -498,7 +515,7 @@ def custom_gradient(f=None):
     def wrapper(*args, **kwargs):
         tensors = [convert_to_tensor(a) if not isinstance(a, Tensor) else a for a in args]
         variables = []
-        if _tapes:
+        if _tls.tapes:
             # run f with the outer tapes paused; a probe tape sees which variables f reads
             with _Pause():
                 probe = GradientTape()
@@ -507,7 +524,7 @@ def custom_gradient(f=None):
             variables = [v for v in probe.watched_variables() if not any(v is t for t in tensors)]
         else:
             result, grad_fn = f(*tensors, **kwargs)
-        if not _tapes:
+        if not _tls.tapes:
             return result
         import inspect
         try:

@@ -17,7 +17,8 @@ _ndarray = np.ndarray
 class Tensor:
     """An immutable array with a dtype and a shape (``tf.Tensor``)."""
 
-    __slots__ = ("_value", "__weakref__")
+    # _keras_mask: the boolean mask a Keras masking layer attached (unset when none)
+    __slots__ = ("_value", "_keras_mask", "__weakref__")
     __array_priority__ = 100  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
     _is_variable = False      # Variable sets True (a class attribute: fast to test)
 

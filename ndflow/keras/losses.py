@@ -45,7 +45,7 @@ def _float_tensor(x):
 def _cast_like(y_true, y_pred):
     y_true = y_true if isinstance(y_true, Tensor) else convert_to_tensor(y_true)
     if y_true._value.dtype != y_pred._value.dtype:
-        if getattr(y_true, "_is_variable", False) or _engine._tapes:
+        if getattr(y_true, "_is_variable", False) or _engine.active_tapes():
             y_true = M.cast(y_true, y_pred.dtype)
         else:
             y_true = _wrap(y_true._value.astype(y_pred._value.dtype))
@@ -83,9 +83,9 @@ def _prepare(y_true, y_pred):
 
 def _producer(t, opname):
     """The op that made ``t``, if it is the latest ``opname`` op on the innermost tape."""
-    if not _engine._tapes:
+    if not _engine.active_tapes():
         return None
-    records = _engine._tapes[-1]._records
+    records = _engine.active_tapes()[-1]._records
     for rec in reversed(records[-4:]):
         if rec[2] is t:
             op = rec[0]
@@ -135,7 +135,7 @@ def _nested_recording():
 
     Then the fused ops below write their gradient with ndflow ops; otherwise they use
     plain NumPy, which is what every training step needs and is several ops cheaper."""
-    return any(t._recording for t in _engine._tapes)
+    return any(t._recording for t in _engine.active_tapes())
 
 
 class SparseSoftmaxCrossEntropy(Op):

@@ -84,12 +84,17 @@ class MaxPool(Op):
         x = self.inputs[0]._value
         y = self.outputs._value
         xp = _pad(x, self.cfg, _lowest(x.dtype))
-        taken = np.zeros(y.shape, bool)
+        offsets = _offsets(self.cfg)
+        taken = None
         hits = []
-        for _, sl in _offsets(self.cfg):
+        for i, (_, sl) in enumerate(offsets):
             hit = xp[sl] == y
-            hit &= ~taken
-            taken |= hit
+            if taken is None:
+                taken = hit.copy()
+            else:
+                hit &= ~taken
+                if i < len(offsets) - 1:
+                    taken |= hit
             hits.append(hit)
         return hits
 
@@ -112,7 +117,12 @@ class MaxPoolGrad(Op):
 
     def forward(self, dy):
         cfg = self.cfg
-        dxp = np.zeros((self.x_shape[0],) + cfg.padded + (self.x_shape[-1],), dy.dtype)
+        shape = (self.x_shape[0],) + cfg.padded + (self.x_shape[-1],)
+        tiles = _disjoint(cfg) and all(
+            s == k and p == o * s for k, s, p, o in
+            zip(cfg.kernel, cfg.strides, cfg.padded, cfg.out_spatial))
+        # when the windows tile the input exactly, the slices below write every element
+        dxp = np.empty(shape, dy.dtype) if tiles else np.zeros(shape, dy.dtype)
         if _disjoint(cfg):   # windows don't overlap: write each slice once
             for (_, sl), hit in zip(_offsets(cfg), self.hits):
                 np.multiply(dy, hit, out=dxp[sl])

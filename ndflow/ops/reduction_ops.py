@@ -59,6 +59,15 @@ class _Extreme(Op):
         self.keepdims = keepdims
 
     def forward(self, x):
+        if x.size == 0:  # like TensorFlow: the identity (lowest/highest value), not an error
+            if x.dtype.kind == "f":
+                start = -np.inf if type(self) is Max else np.inf
+            elif x.dtype.kind == "b":
+                start = type(self) is not Max
+            else:
+                info = np.iinfo(x.dtype)
+                start = info.min if type(self) is Max else info.max
+            return type(self).np_fn(x, axis=self.axes, keepdims=self.keepdims, initial=start)
         return type(self).np_fn(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, dy):

@@ -32,3 +32,13 @@ def test_keras_config_and_preprocessing_names():
         keras.saving.serialization.enable_unsafe_deserialization
     padded = keras.preprocessing.sequence.pad_sequences([[1, 2, 3], [4]], maxlen=2)
     assert padded.tolist() == [[2, 3], [0, 4]]
+
+
+def test_default_layer_names_follow_keras():
+    keras.backend.clear_session()
+    names = [keras.layers.Conv2D(2, 3).name, keras.layers.MaxPooling2D().name,
+             keras.layers.GlobalAveragePooling1D().name, keras.layers.Conv2DTranspose(2, 3).name,
+             keras.layers.Dense(1).name, keras.layers.Dense(1).name,
+             keras.layers.BatchNormalization().name, keras.layers.PReLU().name]
+    assert names == ["conv2d", "max_pooling2d", "global_average_pooling1d", "conv2d_transpose",
+                     "dense", "dense_1", "batch_normalization", "p_re_lu"]

@@ -193,3 +193,26 @@ def test_text_classifier_pipeline_trains():
     model.compile(keras.optimizers.Adam(0.1), "binary_crossentropy", metrics=["accuracy"])
     hist = model.fit(x, np.array(labels), epochs=10, verbose=0)
     assert hist.history["accuracy"][-1] > 0.95
+
+
+def test_string_input_model_with_text_vectorization_saves(tmp_path):
+    keras.utils.set_random_seed(1)
+    texts = np.array(["good movie", "bad film", "great fun", "awful plot"])
+    tv = L.TextVectorization(max_tokens=20, output_sequence_length=4)
+    tv.adapt(texts)
+    inp = keras.Input(shape=(1,), dtype="string")
+    h = L.GlobalAveragePooling1D()(L.Embedding(20, 4, mask_zero=True)(tv(inp)))
+    model = keras.Model(inp, L.Dense(1, activation="sigmoid")(h))
+    model.compile("adam", "binary_crossentropy")
+    model.fit(texts[:, None], np.array([1, 0, 1, 0]), epochs=1, verbose=0)
+    path = str(tmp_path / "text.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(texts[:, None], verbose=0),
+                               model.predict(texts[:, None], verbose=0), rtol=1e-6)
+    # the padding (id 0) is masked: the pooled embedding of "good" (1 token + 3 pads) is
+    # the embedding row of "good"
+    pooled = keras.Model(inp, h).predict(np.array([["good"]]), verbose=0)[0]
+    emb = [layer for layer in model.layers if isinstance(layer, L.Embedding)][0]
+    row = emb.embeddings.numpy()[tv.get_vocabulary().index("good")]
+    np.testing.assert_allclose(pooled, row, rtol=1e-6)

@@ -356,6 +356,8 @@ def test_rnn_errors():
         L.LSTM(2)(np.zeros((2, 3, 1), np.float32), initial_state=[np.zeros((2, 2))])
     with pytest.raises(ValueError, match="units"):
         L.GRU(0)
+    with pytest.raises(ValueError, match="mask"):
+        L.GRU(2)(np.zeros((2, 3, 1), np.float32), mask=np.ones((2, 4), bool))
     with pytest.raises(ValueError, match="RNN layer"):
         L.Bidirectional(L.Dense(3))
 

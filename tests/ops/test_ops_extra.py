@@ -366,3 +366,37 @@ def test_set_shape_checks_compatibility():
     t.set_shape([None, 3])
     with pytest.raises(ValueError, match="not compatible"):
         t.set_shape([2, 4])
+
+
+def test_fused_sparse_softmax_cross_entropy_matches_composite():
+    rng = np.random.default_rng(5)
+    logits_v = rng.standard_normal((2, 3, 5)) * 3
+    labels = np.array([[0, 4, 2], [1, 1, 3]])
+    w = tf.constant(rng.standard_normal((2, 3)))
+
+    def composite(x):
+        return -tf.reduce_sum(tf.one_hot(labels, 5, dtype=tf.float64) * tf.nn.log_softmax(x),
+                              axis=-1)
+    x1, x2 = tf.Variable(logits_v), tf.Variable(logits_v)
+    with tf.GradientTape() as outer1:
+        with tf.GradientTape() as t1:
+            l1 = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x1) * w)
+        g1 = t1.gradient(l1, x1)
+        s1 = tf.reduce_sum(g1 * g1)
+    with tf.GradientTape() as outer2:
+        with tf.GradientTape() as t2:
+            l2 = tf.reduce_sum(composite(x2) * w)
+        g2 = t2.gradient(l2, x2)
+        s2 = tf.reduce_sum(g2 * g2)
+    np.testing.assert_allclose(l1.numpy(), l2.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(outer1.gradient(s1, x1).numpy(),
+                               outer2.gradient(s2, x2).numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_reductions_of_empty_tensors_give_the_identity():
+    assert float(tf.reduce_max(tf.zeros((0, 3)))) == -np.inf
+    np.testing.assert_array_equal(tf.reduce_min(tf.zeros((2, 0), tf.int32), axis=1).numpy(),
+                                  [2 ** 31 - 1] * 2)
+    assert float(tf.reduce_sum(tf.zeros((0,)))) == 0.0
+    assert float(tf.reduce_prod(tf.zeros((0,)))) == 1.0

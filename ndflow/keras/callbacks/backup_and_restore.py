@@ -24,21 +24,13 @@ _FILE = "backup.npz"
 
 def _rng_state():
     from ndflow.backend import random as _r
-    gen = _r._state.get("global_gen")
-    state = {"global_seed": _r._state.get("global_seed")}
-    if gen is not None:
-        state["bit_generator"] = gen.bit_generator.state
-    return state
+    return _r.get_state()
 
 
 def _set_rng_state(state):
     from ndflow.backend import random as _r
-    if not state or "bit_generator" not in state:
-        return
-    gen = _r._state.get("global_gen")
-    if gen is not None and gen.bit_generator.state.get("bit_generator") == \
-            state["bit_generator"].get("bit_generator"):
-        gen.bit_generator.state = state["bit_generator"]
+    if state and "bit_generator" in state:
+        _r.set_state(state)
 
 
 def _layer_rngs(model):

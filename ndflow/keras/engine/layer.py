@@ -17,6 +17,7 @@ from ndflow.backend import dtypes as _dt
 from ndflow.core.tensor import Tensor, convert_to_tensor
 from ndflow.core.variable import Variable
 from ndflow.keras.engine import naming
+from ndflow.keras.engine.masking import input_mask, attach_output_mask
 from ndflow.keras.engine.keras_tensor import KerasTensor
 
 # state of the layer call in progress: training flag passed down to nested layers, nesting
@@ -470,6 +471,12 @@ class Layer:
             kwargs["training"] = training
         elif "training" in kwargs:
             del kwargs["training"]
+        # masks: an explicit mask= argument, else the one attached to the inputs
+        in_mask = kwargs.get("mask")
+        if in_mask is None:
+            in_mask = input_mask(inputs)
+            if in_mask is not None and d["_call_has_mask"]:
+                kwargs["mask"] = in_mask
         if "mask" in kwargs and not d["_call_has_mask"]:
             del kwargs["mask"]
         if not d["built"]:
@@ -487,6 +494,8 @@ class Layer:
         if ctx["record_shapes"]:
             from ndflow.keras.engine.keras_tensor import shape_structure
             self._recorded_output_shape = shape_structure(outputs)
+        if in_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            attach_output_mask(outputs, self.compute_mask(inputs, in_mask))
         if d["activity_regularizer"] is not None:
             for o in _flat(outputs):
                 self._add_call_loss(self.activity_regularizer(o) / max(
@@ -503,6 +512,11 @@ class Layer:
             return
         from ndflow.keras.engine.input_spec import check_input
         check_input(self, spec, inputs)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output: by default the input mask passes through a
+        layer that ``supports_masking`` and stops at any other layer (as in Keras 3)."""
+        return mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape):
         from ndflow.keras.engine.keras_tensor import infer_output_shape

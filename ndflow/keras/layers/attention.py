@@ -12,7 +12,7 @@ import numpy as np
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras import initializers, regularizers, constraints
-from ndflow.keras.layers.embedding import get_keras_mask, set_keras_mask
+from ndflow.keras.engine.masking import get_keras_mask, set_keras_mask
 from ndflow.nn.activations import softmax
 from ndflow.ops._base import wrap
 from ndflow.ops import array_ops as _A
@@ -354,6 +354,9 @@ class MultiHeadAttention(Layer):
             am = _mask_np(attention_mask)
             auto = am if auto is None else am & auto
         return auto
+
+    def compute_mask(self, query, value=None, key=None, query_mask=None, **kwargs):
+        return query_mask if query_mask is not None else get_keras_mask(query)
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         q = tuple(query_shape)

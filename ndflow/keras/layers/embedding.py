@@ -6,48 +6,18 @@ layers that consume masks (RNNs, attention, ``GlobalAveragePooling1D``) read it 
 keyed by the tensor's identity (a weak reference drops the entry with the tensor):
 ``set_keras_mask(tensor, mask)`` / ``get_keras_mask(tensor)``.
 """
-import weakref
 
 import numpy as np
 
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
+from ndflow.keras.engine.masking import set_keras_mask, get_keras_mask
 from ndflow.keras import initializers, regularizers, constraints
 from ndflow.ops import array_ops as _A
 from ndflow.ops import math_ops as _M
 from ndflow.ops import reduction_ops as _R
 
 __all__ = ["Embedding", "Masking", "set_keras_mask", "get_keras_mask"]
-
-_MASKS = {}
-
-
-def set_keras_mask(tensor, mask):
-    """Attach ``mask`` (a boolean tensor, or None to clear) to ``tensor``."""
-    key = id(tensor)
-    if mask is None:
-        _MASKS.pop(key, None)
-        return tensor
-
-    def _drop(ref, key=key):
-        entry = _MASKS.get(key)
-        if entry is not None and entry[0] is ref:
-            del _MASKS[key]
-    try:
-        ref = weakref.ref(tensor, _drop)
-    except TypeError:
-        return tensor
-    _MASKS[key] = (ref, mask)
-    return tensor
-
-
-def get_keras_mask(tensor):
-    """The mask a masking layer attached to ``tensor``, or None."""
-    entry = _MASKS.get(id(tensor))
-    if entry is None or entry[0]() is not tensor:
-        return None
-    return entry[1]
-
 
 def _ser(module, value):
     return module.serialize(value) if value is not None else None

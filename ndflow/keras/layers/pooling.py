@@ -5,7 +5,7 @@ from ndflow.keras.engine.input_spec import InputSpec
 from ndflow.keras.layers.convolutional import (
     normalize_tuple, normalize_data_format, normalize_padding, to_channels_last,
     to_channels_first, conv_output_length)
-from ndflow.keras.layers.embedding import get_keras_mask
+from ndflow.keras.engine.masking import get_keras_mask
 from ndflow.ops import pooling_ops as _P
 from ndflow.ops import math_ops as _M
 from ndflow.ops import reduction_ops as _R

@@ -22,7 +22,7 @@ from ndflow.core.engine import Op, execute
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras import activations, initializers, regularizers, constraints
-from ndflow.keras.layers.embedding import get_keras_mask, set_keras_mask
+from ndflow.keras.engine.masking import get_keras_mask, set_keras_mask
 from ndflow.ops._base import wrap
 from ndflow.ops import array_ops as _A
 from ndflow.ops import math_ops as _M
@@ -454,9 +454,7 @@ def _call_cell(cell, x, states, training):
     kwargs = {}
     if "training" in _params(cell):
         kwargs["training"] = training
-    arg_states = states if len(states) != 1 or isinstance(cell.state_size, (list, tuple)) \
-        else states
-    out, new = cell(x, arg_states, **kwargs)
+    out, new = cell(x, states, **kwargs)
     new = _as_list(new)
     return out, new
 
@@ -740,6 +738,10 @@ class RNN(Layer):
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build(step_shape)
             self.cell.built = True
+            # paths as in Keras: "lstm/lstm_cell/kernel"
+            for v in self.cell.weights:
+                if hasattr(v, "_path") and not v._path.startswith(self.name + "/"):
+                    v._path = "%s/%s" % (self.name, v._path)
         self.built = True
 
     @property
@@ -778,11 +780,17 @@ class RNN(Layer):
             mask_np = np.asarray(mask._value if isinstance(mask, Tensor) else mask).astype(bool)
             if mask_np.ndim == 3:
                 mask_np = mask_np.any(axis=-1)
+            if mask_np.shape != tuple(x._value.shape[:2]):
+                raise ValueError(
+                    "%s %r: the mask must have shape (batch, timesteps) = %s, got %s."
+                    % (type(self).__name__, self.name, tuple(x._value.shape[:2]),
+                       mask_np.shape))
             if mask_np.all():
                 mask_np = None
         batch = x._value.shape[0]
         if initial_state is not None:
-            states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s, x._value.dtype))
+            states = [Tensor(np.asarray(s, x._value.dtype)) if not isinstance(s, Tensor) else
+                      (s if s._value.dtype == x._value.dtype else _M.cast(s, x._value.dtype))
                       for s in _as_list(initial_state)]
             n = len(_state_sizes(self.cell))
             if len(states) != n:
@@ -1090,6 +1098,15 @@ class Bidirectional(Layer):
             return outs + list(fw_states) + list(bw_states)
         return out
 
+    def compute_mask(self, inputs, mask=None):
+        if mask is None:
+            mask = get_keras_mask(inputs)
+        out_mask = mask if self.return_sequences else None
+        if self.return_state:
+            n = len(_state_sizes(self.forward_layer.cell))
+            return [out_mask] * (2 if self.merge_mode is None else 1) + [None] * (2 * n)
+        return [out_mask, out_mask] if self.merge_mode is None else out_mask
+
     def compute_output_shape(self, input_shape):
         fw = self.forward_layer.compute_output_shape(input_shape)
         states = []
@@ -1163,6 +1180,9 @@ class TimeDistributed(Layer):
         if m is not None:
             set_keras_mask(out, m)
         return out
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if mask is not None else get_keras_mask(inputs)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
