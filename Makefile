@@ -38,12 +38,18 @@ acceptance: install system-deps
 
 test: unit acceptance
 
-$(VENV)/.bench: $(VENV)/.installed
-	$(PY) -m pip install -q tensorflow-cpu torch || echo "warning: peers not installed; benchmarks run ndflow alone"
+# benchmarks run in their own environment, beside TensorFlow and PyTorch
+BENCH_VENV ?= .venv-bench
+BENCH_PEERS ?= tensorflow-cpu torch
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -e '.[bench]'
+	$(BENCH_VENV)/bin/python -m pip install -q $(BENCH_PEERS) || echo "warning: peers not installed; benchmarks run ndflow alone"
 	touch $@
 
-bench: $(VENV)/.bench system-deps
-	$(PY) benchmarks/run_all.py
+bench: $(BENCH_VENV)/.installed system-deps
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BENCH_VENV)/bin/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info .pytest_cache

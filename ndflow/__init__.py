@@ -70,3 +70,5 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(list(globals()) + list(_LAZY))
+
+sigmoid = nn.sigmoid  # tf.sigmoid is tf.nn.sigmoid (its result remembers its logits)

@@ -17,8 +17,10 @@ _ndarray = np.ndarray
 class Tensor:
     """An immutable array with a dtype and a shape (``tf.Tensor``)."""
 
-    # _keras_mask: the boolean mask a Keras masking layer attached (unset when none)
-    __slots__ = ("_value", "_keras_mask", "__weakref__")
+    # _keras_mask: the boolean mask a Keras masking layer attached (unset when none);
+    # _keras_logits: set on the output of tf.nn.softmax / tf.nn.sigmoid to the logits they
+    # were computed from, so cross-entropy losses can work from the logits (as Keras does)
+    __slots__ = ("_value", "_keras_mask", "_keras_logits", "__weakref__")
     __array_priority__ = 100  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
     _is_variable = False      # Variable sets True (a class attribute: fast to test)
 

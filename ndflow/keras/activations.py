@@ -34,7 +34,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def sigmoid(x):
-    return M.sigmoid(_t(x))
+    return _nn.sigmoid(_t(x))
 
 
 def tanh(x):

@@ -81,38 +81,21 @@ def _prepare(y_true, y_pred):
     return squeeze_or_expand_to_same_rank(y_true, y_pred)
 
 
-def _producer(t, opname):
-    """The op that made ``t``, if it is the latest ``opname`` op on the innermost tape."""
-    if not _engine.active_tapes():
-        return None
-    records = _engine.active_tapes()[-1]._records
-    for rec in reversed(records[-4:]):
-        if rec[2] is t:
-            op = rec[0]
-            if type(op).__name__ == opname:
-                return op
-            return None
-    return None
-
-
 def _get_logits(output, from_logits, opname, fn_name, axis=-1):
     """(tensor, from_logits) to compute a cross-entropy from.
 
-    As in TensorFlow: when ``output`` was made by a softmax/sigmoid recorded on the
-    active tape, its input (the logits) is used, which is exact and stable.  If the caller
-    also said ``from_logits=True`` that was a mistake (the output is not logits): warn,
-    and still use the real logits, as TensorFlow does.
+    As in Keras: when ``output`` came out of a softmax/sigmoid (which set
+    ``output._keras_logits``), its logits are used, which is exact and stable.  If the
+    caller also said ``from_logits=True`` that was a mistake (the output is not logits):
+    warn, and still use the real logits, as Keras does.
     """
-    op = _producer(output, opname)
-    if op is None:
+    logits = getattr(output, "_keras_logits", None)
+    if logits is None or (opname == "Softmax" and axis % output._value.ndim
+                          != output._value.ndim - 1):
         return output, from_logits
-    if opname == "Softmax":
-        nd = output._value.ndim
-        if getattr(op, "axis", nd - 1) % nd != axis % nd:
-            return output, from_logits
     if from_logits:
         _warn_logits(fn_name, opname)
-    return op.inputs[0], True
+    return logits, True
 
 
 def _warn_logits(fn_name, activation):

@@ -13,5 +13,5 @@ from ndflow.ops.reduction_ops import (reduce_sum, reduce_mean, reduce_max, reduc
                                       reduce_logsumexp, reduce_any, reduce_all, argmax,
                                       argmin, count_nonzero, reduce_euclidean_norm)
 from ndflow.ops.array_ops import top_k
-from ndflow.nn.activations import softplus, softsign, log_sigmoid, softmax, log_softmax
+from ndflow.nn.activations import softplus, softsign, log_sigmoid, softmax, log_softmax, sigmoid
 from ndflow.nn.nn_impl import l2_normalize

@@ -75,7 +75,10 @@ def _axis_check(x, axis, opname):
 def softmax(logits, axis=None, name=None):
     x = convert(logits)
     axis = _axis_check(x, -1 if axis is None else int(axis), "softmax")
-    return execute(Softmax(axis), (x,))
+    out = execute(Softmax(axis), (x,))
+    if axis == x._value.ndim - 1:
+        out._keras_logits = x  # lets a cross-entropy over the last axis use the logits
+    return out
 
 
 def log_softmax(logits, axis=None, name=None):
@@ -84,7 +87,13 @@ def log_softmax(logits, axis=None, name=None):
     return execute(LogSoftmax(axis), (x,))
 
 
-sigmoid = M.sigmoid
+def sigmoid(x, name=None):
+    """Elementwise logistic function; the result remembers its logits (see softmax)."""
+    x = convert(x)
+    out = M.sigmoid(x)
+    out._keras_logits = x
+    return out
+
 tanh = M.tanh
 
 

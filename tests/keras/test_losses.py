@@ -288,3 +288,28 @@ def test_second_order_through_fused_crossentropy():
         zm[idx] -= 1e-6
         num[idx] = ((first(zp) ** 2).sum() - (first(zm) ** 2).sum()) / 2e-6
     np.testing.assert_allclose(h2, num, rtol=1e-5, atol=1e-8)
+
+
+def test_softmax_logits_are_used_without_any_tape():
+    # saturated probabilities: computed from p alone the loss would be clipped at
+    # -log(eps); the softmax output carries its logits, so the loss is exact
+    z = tf.constant(np.array([[0.0, 40.0]], dtype="float32"))
+    p = tf.nn.softmax(z)
+    val = losses.SparseCategoricalCrossentropy()([0], p)
+    assert abs(float(val) - 40.0) < 1e-3
+    s = keras.activations.sigmoid(tf.constant([[-30.0]]))
+    assert abs(float(losses.BinaryCrossentropy()([[1.0]], s)) - 30.0) < 1e-3
+    # a plain array of the same probabilities has no logits: clipped, far from exact
+    clipped = float(losses.SparseCategoricalCrossentropy()([0], p.numpy()))
+    assert clipped < 20.0
+
+
+def test_evaluate_uses_the_logits_of_a_softmax_output_like_fit():
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax", input_shape=(2,))])
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.layers[0].set_weights([np.array([[60.0, 0.0, 0.0], [0.0, 0.0, 0.0]], "float32"),
+                                 np.zeros(3, "float32")])
+    x = np.array([[1.0, 0.0]], dtype="float32")
+    loss = model.evaluate(x, np.array([1]), verbose=0)
+    assert abs(loss - 60.0) < 1e-3

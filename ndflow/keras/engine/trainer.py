@@ -280,11 +280,8 @@ class Trainer:
 
     def test_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        # recorded (never differentiated) so that a cross-entropy can find the logits of a
-        # softmax/sigmoid output, exactly as during training: same loss in fit and evaluate
-        with GradientTape():
-            y_pred = self(x, training=False)
-            self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        y_pred = self(x, training=False)
+        self.compute_loss(x, y, y_pred, sample_weight, training=False)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
