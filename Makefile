@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ACCEPTANCE ?= ../shared/acceptance/run.py
 
-.PHONY: demo test unit acceptance bench install system-deps clean
+.PHONY: demo test unit acceptance bench reference install system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ $(BENCH_VENV)/.installed: pyproject.toml
 
 bench: $(BENCH_VENV)/.installed system-deps
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BENCH_VENV)/bin/python $$b || exit 1; done
+
+# optional: compare ndflow with the real TensorFlow/Keras (installed in the bench env)
+reference: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m pip install -q pytest
+	$(BENCH_VENV)/bin/python -m pytest tests_reference
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info .pytest_cache

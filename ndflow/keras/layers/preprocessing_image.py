@@ -8,9 +8,9 @@ Resizing is written with ops (an interpolation matrix per spatial axis, applied 
 """
 import numpy as np
 
-from ndflow.backend import random as _rnd
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
+from ndflow.keras.engine.random_state import layer_generator
 from ndflow.keras.layers.convolutional import normalize_data_format
 from ndflow.ops import array_ops as _A
 from ndflow.ops import linalg_ops as _L
@@ -257,13 +257,7 @@ class _RandomImageLayer(Layer):
         self.data_format = normalize_data_format(data_format, type(self).__name__)
 
     def _generator(self):
-        if self.seed is None:
-            return _rnd.generator(None)
-        gen = self.__dict__.get("_rng")
-        if gen is None:
-            gen = np.random.default_rng(int(self.seed))
-            object.__setattr__(self, "_rng", gen)
-        return gen
+        return layer_generator(self)
 
     def call(self, inputs, training=True):
         if not training:

@@ -21,6 +21,7 @@ import numpy as np
 from ndflow.core.engine import Op, execute
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
+from ndflow.keras.engine.random_state import layer_generator
 from ndflow.keras import activations, initializers, regularizers, constraints
 from ndflow.keras.engine.masking import get_keras_mask, set_keras_mask
 from ndflow.ops._base import wrap
@@ -66,16 +67,7 @@ class _DropoutCell(Layer):
         object.__setattr__(self, "_rec_dp_mask", None)
 
     def _generator(self):
-        """A seeded layer owns a generator; otherwise draws come from ndflow's global
-        stream, so keras.utils.set_random_seed reproduces them."""
-        from ndflow.backend import random as _rnd
-        if self.seed is None:
-            return _rnd.generator(None)
-        gen = self.__dict__.get("_rng")
-        if gen is None:
-            gen = np.random.default_rng(int(self.seed))
-            object.__setattr__(self, "_rng", gen)
-        return gen
+        return layer_generator(self)
 
     def _make_mask(self, shape, rate, dtype):
         keep = self._generator().random(shape) >= rate

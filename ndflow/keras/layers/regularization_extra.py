@@ -1,8 +1,8 @@
 """``SpatialDropout1D/2D/3D``: dropout of whole feature maps (one keep/drop decision per
 sample and channel, shared by all timesteps or pixels)."""
-import numpy as np
 
 from ndflow.keras.engine.layer import Layer
+from ndflow.keras.engine.random_state import layer_generator
 from ndflow.keras.layers.convolutional import normalize_data_format
 from ndflow.ops._base import wrap
 from ndflow.ops import math_ops as _M
@@ -25,14 +25,7 @@ class _SpatialDropout(Layer):
         self.supports_masking = True
 
     def _generator(self):
-        from ndflow.backend import random as _rnd
-        if self.seed is None:
-            return _rnd.generator(None)
-        gen = self.__dict__.get("_rng")
-        if gen is None:
-            gen = np.random.default_rng(int(self.seed))
-            object.__setattr__(self, "_rng", gen)
-        return gen
+        return layer_generator(self)
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
