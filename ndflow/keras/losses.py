@@ -499,7 +499,9 @@ def reduce_weighted_values(losses, sample_weight=None, reduction="sum_over_batch
     sw = None
     if sample_weight is not None:
         losses, sw = _apply_sample_weight(losses, sample_weight)
-    if reduction == "none":
+    if reduction == "none" or losses._value.shape in ((), (0,)):
+        # as in Keras: a scalar (or empty) loss is returned as it is, whatever the reduction
+        # (so 'mean_with_sample_weight' does not divide a scalar loss by its weight)
         return losses
     if reduction == "sum_over_batch_size" and losses._value.size:
         return R.reduce_mean(losses)

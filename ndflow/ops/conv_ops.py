@@ -6,15 +6,21 @@ wrappers transpose channels-first data around these ops.
 
 Formulation (chosen by measurement, see benchmarks/bench_cnn.py and RESULTS.md):
 
-* forward: im2col.  A strided view of the padded input holds every window without
-  copying; one reshape turns it into the ``(rows, kernel_size * in_channels)`` matrix and
-  one GEMM with the kernel gives the output (optionally + bias, relu, in the same op);
-* filter gradient: one GEMM of the same im2col matrix (kept from the forward pass) with
-  the output gradient;
+* forward: im2col.  A strided view of the padded input holds every window; it is copied
+  into the ``(rows, kernel_size * in_channels)`` matrix and one GEMM with the kernel gives
+  the output.  The bias rides in the same GEMM (a column of ones in the matrix) and the
+  relu follows on the still cache-resident result;
+* filter gradient: a GEMM of the same im2col matrix (kept from the forward pass) with the
+  output gradient;
 * input gradient: one GEMM per kernel offset, added into a strided slice of the input
-  gradient (about 2x faster than one big GEMM and a column scatter);
+  gradient (faster than one big GEMM and a column scatter);
 * depthwise convolution (one input channel per group): an elementwise multiply-add per
   kernel offset, about 10x faster than grouped GEMMs with a tiny inner dimension.
+
+The kernels (except grouped/depthwise ones) run over slices of the batch
+(``parallel_batches``): each slice's arrays are about the size of a core's L2 cache, so
+the copies, bias and relu run on cached data, and the slices are shared among a few
+threads (NumPy and the BLAS release the GIL), which is how TensorFlow uses the cores too.
 
 The three ops below are the three faces of the same bilinear map, so each one's gradient
 is written with the other two (which also gives higher-order gradients):
@@ -25,12 +31,133 @@ is written with the other two (which also gives higher-order gradients):
 
 ``ConvBackpropFilter`` reuses the im2col matrix that the forward pass built.
 """
+import os
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ndflow.ops._base import Op, execute, convert, InvalidArgumentError
 
-__all__ = ["ConvConfig", "conv", "conv_transpose", "conv_config"]
+__all__ = ["ConvConfig", "conv", "conv_transpose", "conv_config", "parallel_batches",
+           "set_kernel_threads", "kernel_threads"]
+
+
+# ---- running a kernel over slices of the batch, on a few threads -------------------------------
+
+# Bytes of the largest per-slice array: about one core's L2 cache.  Measured on the small
+# CNN (benchmarks/bench_cnn.py): slices of 4-16 images beat whole-batch kernels by 10-20 %
+# on one thread, because the bias/relu/col2im passes then read cached data.
+_CHUNK_BYTES = 1 << 20
+_state = {"threads": None, "pool": None, "pool_size": 0, "malloc_set": False}
+
+
+def kernel_threads():
+    """How many threads the convolution and pooling kernels share a batch among.
+
+    ``NDFLOW_NUM_THREADS`` (a count; 0 or ``auto``: every core) when set, otherwise every
+    core this process may run on.  Unlike a multi-threaded BLAS, these threads sleep when
+    idle, and the calling thread works through the slices too, so a busy machine slows a
+    step down no more than running on one thread would."""
+    n = _state["threads"]
+    if n is None:
+        want = os.environ.get("NDFLOW_NUM_THREADS", "").strip().lower()
+        n = int(want) if want.isdigit() and int(want) > 0 else 0
+        if n == 0:
+            try:
+                n = len(os.sched_getaffinity(0))
+            except (AttributeError, OSError):
+                n = os.cpu_count() or 1
+        _state["threads"] = n
+    return n
+
+
+def set_kernel_threads(n):
+    """Use ``n`` threads in the convolution and pooling kernels (0: every core)."""
+    n = int(n)
+    if n < 0:
+        raise ValueError("set_kernel_threads: expected a thread count >= 0 (0: every core), "
+                         "got %d." % n)
+    _state["threads"] = None if n == 0 else n
+    if n == 0:
+        kernel_threads()
+
+
+def _pool(size):
+    """The shared thread pool, with at least ``size`` threads (created on first use)."""
+    if _state["pool_size"] < size:
+        from concurrent.futures import ThreadPoolExecutor
+        if _state["pool"] is not None:
+            _state["pool"].shutdown(wait=False)
+        _state["pool"] = ThreadPoolExecutor(size, thread_name_prefix="ndflow-kernel")
+        _state["pool_size"] = size
+    return _state["pool"]
+
+
+def _forget_pool():   # a forked child has the pool object but not its threads
+    _state["pool"] = None
+    _state["pool_size"] = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _keep_freed_memory():
+    """Ask glibc's malloc to keep freed blocks for reuse instead of returning them to the
+    operating system (once per process, on the first convolution or pooling kernel).
+
+    A training step allocates and frees the same large arrays every time (im2col matrices,
+    layer outputs and their gradients: about 70 MB per step of the small CNN).  With
+    glibc's default thresholds most of them go back to the kernel when freed and are
+    page-faulted in again, zero-filled, on the next step: ~6000 faults and 15-20 ms per
+    step of the small CNN on the development machine (benchmarks/RESULTS.md).  Blocks
+    under 64 MB now come from the heap, which keeps up to 256 MB of free memory.
+    Elsewhere than glibc this does nothing."""
+    try:
+        import ctypes
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 64 << 20)
+    mallopt(m_trim_threshold, 256 << 20)
+
+
+def batch_slices(batch, example_bytes):
+    """Consecutive (start, stop) slices of ``range(batch)``, each holding about
+    ``_CHUNK_BYTES`` of an array that takes ``example_bytes`` per example."""
+    step = max(1, min(batch, _CHUNK_BYTES // max(int(example_bytes), 1)))
+    return [(s, min(s + step, batch)) for s in range(0, batch, step)]
+
+
+def parallel_batches(fn, batch, example_bytes):
+    """Call ``fn(start, stop)`` for every slice of ``batch_slices(batch, example_bytes)``.
+
+    ``fn`` must touch only its own slice of the outputs.  The slices depend on the shapes
+    alone, not on the thread count, so results are the same with any number of threads.
+    The calling thread and up to ``kernel_threads() - 1`` pool threads take slices in turn
+    until none is left."""
+    if not _state["malloc_set"]:
+        _state["malloc_set"] = True
+        _keep_freed_memory()
+    slices = batch_slices(batch, example_bytes)
+    helpers = min(kernel_threads(), len(slices)) - 1
+    if helpers <= 0:
+        for start, stop in slices:
+            fn(start, stop)
+        return
+    todo = iter(slices)   # next() on a list iterator is atomic under the GIL
+
+    def work():
+        for start, stop in todo:
+            fn(start, stop)
+
+    futures = [_pool(helpers).submit(work) for _ in range(helpers)]
+    try:
+        work()
+    finally:
+        for f in futures:
+            f.result()
 
 
 # ---- geometry ------------------------------------------------------------------------------
@@ -115,6 +242,7 @@ def conv_config(in_spatial, kernel, strides=1, padding="VALID", dilations=1, gro
     return cfg
 
 
+
 # ---- kernels -------------------------------------------------------------------------------
 
 def _pad(x, pads):
@@ -138,13 +266,6 @@ def _windows(xp, cfg):
     return as_strided(xp, shape, strides, writeable=False)
 
 
-def _im2col(x, cfg):
-    """The (rows, kernel_size * channels) matrix of windows."""
-    win = _windows(_pad(x, cfg.pads), cfg)
-    rows = x.shape[0] * int(np.prod(cfg.out_spatial))
-    return win.reshape(rows, -1)   # one copy
-
-
 def _offset_slices(cfg):
     """For each kernel offset, the slices of the padded input that it reads."""
     out = []
@@ -161,6 +282,65 @@ def _crop(dxp, cfg):
         dxp = dxp[(slice(None),) + tuple(slice(lo, lo + n) for n, (lo, _) in
                                          zip(cfg.in_spatial, cfg.pads))]
     return dxp
+
+
+_ZEROS = {}
+
+
+def _relu_inplace(a):
+    # np.maximum against an array of zeros: ~3x faster than against the scalar 0, which
+    # NumPy does not vectorize
+    n = a.size
+    z = _ZEROS.get(a.dtype)
+    if z is None or z.size < n:
+        z = _ZEROS[a.dtype] = np.zeros(n, a.dtype)
+    np.maximum(a, z[:n].reshape(a.shape), out=a)
+
+
+def _im2col_matrix(xp, cfg, ones_column=False):
+    """``(cols, fill)``: an empty (rows, K) im2col matrix of the padded input ``xp``, and
+    ``fill(b0, b1)``, which copies the windows of examples b0..b1 into their rows.
+
+    Columns are in (kernel offset, channel) order, like ``w.reshape(-1, out_channels)``;
+    ``ones_column`` adds a last column of ones, so that a GEMM with the bias appended to
+    the kernel also adds the bias."""
+    b, c = xp.shape[0], xp.shape[-1]
+    k = int(np.prod(cfg.kernel))
+    rows = b * int(np.prod(cfg.out_spatial))
+    extra = int(bool(ones_column))
+    if c == 1:
+        # one input channel: stored offset-major, (K, rows), so that filling is one copy of
+        # a strided input slice per offset (the window view's rows are only kw floats
+        # long, and copying them was ~10x slower)
+        buf = np.empty((k + extra, b) + cfg.out_spatial, xp.dtype)
+        slices = [sl[1:-1] for sl in _offset_slices(cfg)]
+
+        def fill(b0, b1):
+            for i, sl in enumerate(slices):
+                buf[i, b0:b1] = xp[(slice(b0, b1),) + sl + (0,)]
+            if extra:
+                buf[k, b0:b1] = 1
+        return buf.reshape(k + extra, rows).T, fill
+    cols = np.empty((rows, k * c + extra), xp.dtype)
+    win = _windows(xp, cfg)
+    dst = cols[:, :k * c].reshape(win.shape)   # a view: the rows are only split
+    per = rows // b
+
+    def fill(b0, b1):
+        np.copyto(dst[b0:b1], win[b0:b1])
+        if extra:
+            cols[b0 * per:b1 * per, -1] = 1
+    return cols, fill
+
+
+def _im2col(x, cfg):
+    """The (rows, kernel_size * channels) matrix of windows (a view or copy of it)."""
+    if cfg.groups > 1:
+        win = _windows(_pad(x, cfg.pads), cfg)
+        return win.reshape(x.shape[0] * int(np.prod(cfg.out_spatial)), -1)
+    cols, fill = _im2col_matrix(_pad(x, cfg.pads), cfg)
+    parallel_batches(fill, x.shape[0], cols[:1].nbytes * (cols.shape[0] // x.shape[0]))
+    return cols
 
 
 def _col2im(dcols, cfg, batch, channels):
@@ -232,17 +412,34 @@ def _depthwise_backprop_filter(x, dy, cfg, w_shape):
     return dw.reshape(w_shape)
 
 
-def _conv_forward(x, w, cfg, cols=None):
-    if cols is None:
-        cols = _im2col(x, cfg)
-    b = x.shape[0]
-    cout = w.shape[-1]
-    if cfg.groups == 1:
-        y = cols @ w.reshape(-1, cout)
-    else:
-        y = np.matmul(_grouped(cols, cfg, x.shape[-1]), _w_grouped(w, cfg))
-        y = y.transpose(1, 0, 2).reshape(-1, cout)
+def _conv_forward(x, w, cfg, bias=None, relu=False):
+    """(y, cols) for groups == 1: y = conv(x, w) [+ bias] [then relu], and the im2col
+    matrix (kept for the filter gradient).  Per slice of the batch: fill the slice's rows
+    of the matrix, one GEMM into the slice of y, relu while it is in the cache."""
+    b, cout = x.shape[0], w.shape[-1]
+    cols, fill = _im2col_matrix(_pad(x, cfg.pads), cfg, bias is not None)
+    w2 = w.reshape(-1, cout)
+    if bias is not None:
+        w2 = np.concatenate([w2, bias.reshape(1, cout)])
+    per = int(np.prod(cfg.out_spatial))
+    y = np.empty((b * per, cout), x.dtype)
+
+    def run(b0, b1):
+        fill(b0, b1)
+        out = y[b0 * per:b1 * per]
+        np.matmul(cols[b0 * per:b1 * per], w2, out=out)
+        if relu:
+            _relu_inplace(out)
+    parallel_batches(run, b, per * max(cols.shape[1], cout) * x.itemsize)
     return y.reshape((b,) + cfg.out_spatial + (cout,)), cols
+
+
+def _grouped_forward(x, w, cfg):
+    cols = _im2col(x, cfg)
+    cout = w.shape[-1]
+    y = np.matmul(_grouped(cols, cfg, x.shape[-1]), _w_grouped(w, cfg))
+    y = y.transpose(1, 0, 2).reshape(-1, cout)
+    return y.reshape((x.shape[0],) + cfg.out_spatial + (cout,)), cols
 
 
 def _backprop_input(dy, w, cfg, cin):
@@ -250,13 +447,23 @@ def _backprop_input(dy, w, cfg, cin):
     cout = w.shape[-1]
     dy2 = dy.reshape(-1, cout)
     if cfg.groups == 1:
-        # one GEMM per kernel offset, each result added into its strided slice of dx:
-        # measured ~2x faster than one big GEMM followed by a scatter of the columns
-        wk = w.reshape(-1, cin, cout)
-        dxp = np.zeros((b,) + cfg.padded + (cin,), dy.dtype)
-        part_shape = (b,) + cfg.out_spatial + (cin,)
-        for k, sl in enumerate(_offset_slices(cfg)):
-            dxp[sl] += (dy2 @ wk[k].T).reshape(part_shape)
+        # per slice of the batch, one GEMM per kernel offset, each result added into its
+        # strided slice of dx: faster than one big GEMM followed by a scatter of the columns
+        wt = np.ascontiguousarray(np.swapaxes(w.reshape(-1, cin, cout), 1, 2))  # (K, O, C)
+        per = int(np.prod(cfg.out_spatial))
+        dxp = np.empty((b,) + cfg.padded + (cin,), dy.dtype)
+        slices = _offset_slices(cfg)
+
+        def run(b0, b1):
+            dst = dxp[b0:b1]
+            dst.fill(0)
+            d = dy2[b0 * per:b1 * per]
+            part = np.empty((d.shape[0], cin), dy.dtype)
+            part_nd = part.reshape((b1 - b0,) + cfg.out_spatial + (cin,))
+            for k, sl in enumerate(slices):
+                np.matmul(d, wt[k], out=part)
+                dst[sl] += part_nd
+        parallel_batches(run, b, max(per * cout, dxp[0].size) * dy.itemsize)
         return _crop(dxp, cfg)
     g = cfg.groups
     dyg = dy2.reshape(-1, g, cout // g).transpose(1, 0, 2)     # (G, rows, O/G)
@@ -266,11 +473,30 @@ def _backprop_input(dy, w, cfg, cin):
     return _col2im(dcols, cfg, b, cin)
 
 
+# The filter gradient's slices hold this many times _CHUNK_BYTES: it makes no pass over its
+# partial results, so it only needs enough slices to share among the threads.
+_FILTER_SLICES = 4
+
+
 def _backprop_filter(cols, dy, cfg, w_shape):
     cout = dy.shape[-1]
     dy2 = dy.reshape(-1, cout)
     if cfg.groups == 1:
-        return (cols.T @ dy2).reshape(w_shape)
+        # partial GEMMs over slices of the batch, summed in a fixed order
+        k = int(np.prod(w_shape[:-1]))
+        cols = cols[:, :k]   # without the bias's column of ones
+        b = dy.shape[0]
+        per = dy2.shape[0] // b
+        parts = {}
+
+        def run(b0, b1):
+            parts[b0] = cols[b0 * per:b1 * per].T @ dy2[b0 * per:b1 * per]
+        parallel_batches(run, b, per * max(k, cout) * dy.itemsize // _FILTER_SLICES)
+        starts = sorted(parts)
+        dw = parts[starts[0]]
+        for s in starts[1:]:
+            dw += parts[s]
+        return dw.reshape(w_shape)
     g = cfg.groups
     cin = w_shape[-2] * g
     k = int(np.prod(cfg.kernel))
@@ -286,8 +512,9 @@ class Conv(Op):
     """y = conv(x, w) [+ b] [then relu]; keeps the im2col matrix for the filter gradient.
 
     The optional bias and relu are fused because every conv layer of a CNN runs them on
-    every step: one op instead of three saves two passes over the output and their tape
-    records.  Inputs are (x, w) or (x, w, b)."""
+    every step: the bias rides in the GEMM and the relu runs on cached slices, instead of
+    two more ops, tape records and passes over the output.  Inputs are (x, w) or (x, w, b).
+    """
 
     def __init__(self, cfg, relu=False):
         self.cfg = cfg
@@ -295,20 +522,23 @@ class Conv(Op):
         self.cols = None
 
     def forward(self, x, w, b=None):
+        if self.cfg.groups == 1:
+            y, self.cols = _conv_forward(x, w, self.cfg, b, self.relu)
+            return y
         if _is_depthwise(self.cfg, w.shape):
             y = _depthwise_forward(x, w, self.cfg)
         else:
-            y, self.cols = _conv_forward(x, w, self.cfg)
+            y, self.cols = _grouped_forward(x, w, self.cfg)
         if b is not None:
             y += b
         if self.relu:
-            np.maximum(y, 0, out=y)
+            _relu_inplace(y)
         return y
 
     def backward(self, dy):
         x, w = self.inputs[0], self.inputs[1]
         if self.relu:
-            dy = execute(ReluMask(self.outputs._value > 0), (dy,))
+            dy = execute(ReluMask(self.outputs._value), (dy,))
         gx = gw = gb = None
         if self.needs_grad[0]:
             gx = execute(ConvBackpropInput(self.cfg, x._value.shape), (dy, w))
@@ -317,23 +547,44 @@ class Conv(Op):
         self.cols = None
         if len(self.inputs) == 3:
             if self.needs_grad[2]:
-                from ndflow.ops.reduction_ops import reduce_sum
-                gb = reduce_sum(dy, axis=list(range(dy._value.ndim - 1)))
+                gb = execute(BiasGrad(), (dy,))
             return gx, gw, gb
         return gx, gw
 
 
 class ReluMask(Op):
-    """g * mask for relu's (constant) derivative mask; its own adjoint."""
+    """g * (y > 0), relu's derivative applied to ``g``, from the relu's output ``y``
+    (constant); its own adjoint.  Runs on cache-sized slices of the batch."""
 
-    def __init__(self, mask):
-        self.mask = mask
+    def __init__(self, y):
+        self.y = y
 
     def forward(self, g):
-        return g * self.mask
+        y = self.y
+        if g.shape != y.shape or g.ndim == 0:
+            return g * (y > 0)
+        out = np.empty(g.shape, g.dtype)
+
+        def run(b0, b1):
+            np.multiply(g[b0:b1], np.greater(y[b0:b1], 0), out=out[b0:b1])
+        parallel_batches(run, g.shape[0], g[:1].nbytes)
+        return out
 
     def backward(self, dy):
-        return (execute(ReluMask(self.mask), (dy,)),)
+        return (execute(ReluMask(self.y), (dy,)),)
+
+
+class BiasGrad(Op):
+    """The bias gradient: ``dy`` summed over every axis but the last, as one matrix-vector
+    product (~10x faster than np.sum over the leading axes of a channels-last array)."""
+
+    def forward(self, dy):
+        d2 = dy.reshape(-1, dy.shape[-1])
+        return np.ones(d2.shape[0], dy.dtype) @ d2
+
+    def backward(self, g):
+        from ndflow.ops.array_ops import broadcast_to
+        return (broadcast_to(g, self.inputs[0]._value.shape),)
 
 
 class ConvBackpropInput(Op):
@@ -459,3 +710,4 @@ def conv_transpose(x, w, output_spatial, strides=1, padding="VALID", dilations=1
             % (opname, output_spatial, tuple(x._value.shape[1:-1]), cfg.out_spatial))
     x_shape = (x._value.shape[0],) + output_spatial + (cout,)
     return execute(ConvBackpropInput(cfg, x_shape), (x, w))
+

@@ -663,7 +663,8 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
 def _cumulate(np_fn, x, axis, exclusive, reverse):
     if reverse:
         x = np.flip(x, axis)
-    out = np_fn(x, axis=axis)
+    # dtype: NumPy would widen int32 to int64; TF keeps the input's dtype
+    out = np_fn(x, axis=axis, dtype=x.dtype if x.dtype.kind in "iu" else None)
     if exclusive:
         ident = np.zeros_like if np_fn is np.cumsum else np.ones_like
         first = ident(np.take(x, [0], axis=axis))

@@ -8,7 +8,7 @@ the window and combine whole strided slices of the input with one NumPy call eac
 import numpy as np
 
 from ndflow.ops._base import Op, execute, convert, InvalidArgumentError
-from ndflow.ops.conv_ops import conv_config, _tuple
+from ndflow.ops.conv_ops import conv_config, parallel_batches, _tuple
 
 __all__ = ["max_pool", "avg_pool", "pool_config"]
 
@@ -27,13 +27,12 @@ def pool_config(in_spatial, ksize, strides, padding, dilations=1, opname="pool")
 
 
 def _offsets(cfg):
-    """(offset number, slices into the padded input) for every position in the window."""
+    """For every position in the window, the slices of the padded input that it reads."""
     out = []
-    for k, off in enumerate(np.ndindex(*cfg.kernel)):
-        sl = (slice(None),) + tuple(
+    for off in np.ndindex(*cfg.kernel):
+        out.append((slice(None),) + tuple(
             slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in
-            zip(off, cfg.dilations, cfg.strides, cfg.out_spatial)) + (slice(None),)
-        out.append((k, sl))
+            zip(off, cfg.dilations, cfg.strides, cfg.out_spatial)) + (slice(None),))
     return out
 
 
@@ -50,21 +49,53 @@ def _inner(cfg):
                                   zip(cfg.in_spatial, cfg.pads)) + (slice(None),)
 
 
+def _crop(xp, cfg):
+    return xp[_inner(cfg)] if any(lo or hi for lo, hi in cfg.pads) else xp
+
+
 def _scatter(parts, cfg, x_shape, dtype):
     """Sum per-offset arrays (shaped like the output) back into an input-shaped array."""
     dxp = np.zeros((x_shape[0],) + cfg.padded + (x_shape[-1],), dtype)
-    for (k, sl), part in zip(_offsets(cfg), parts):
+    for sl, part in zip(_offsets(cfg), parts):
         if part is not None:
             dxp[sl] += part
-    if any(lo or hi for lo, hi in cfg.pads):
-        dxp = dxp[_inner(cfg)]
-    return dxp
+    return _crop(dxp, cfg)
 
 
 # ---- max pooling ------------------------------------------------------------------------------
+#
+# Forward and gradients run over cache-sized slices of the batch (``parallel_batches``),
+# so the few passes each one makes over its slice (one per window offset) read cached data.
+# The gradients find each window's maximum again from the input and output, slice by slice,
+# instead of keeping boolean masks from the forward pass.
 
 def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _first_max(xp, y, offsets):
+    """Per window offset, a boolean array (output-shaped) marking the outputs whose
+    maximum sits at that offset; on ties only the first offset wins, as in TensorFlow."""
+    taken = None
+    for i, sl in enumerate(offsets):
+        hit = np.equal(xp[sl], y)
+        if taken is None:
+            taken = hit.copy()
+        else:
+            hit &= ~taken
+            if i < len(offsets) - 1:
+                taken |= hit
+        yield hit
+
+
+def _disjoint(cfg):
+    return all(d == 1 and s >= k for k, s, d in zip(cfg.kernel, cfg.strides, cfg.dilations))
+
+
+def _tiles(cfg):
+    """Whether the windows cover the padded input exactly, each element once."""
+    return _disjoint(cfg) and all(s == k and p == o * s for k, s, p, o in zip(
+        cfg.kernel, cfg.strides, cfg.padded, cfg.out_spatial))
 
 
 class MaxPool(Op):
@@ -73,86 +104,74 @@ class MaxPool(Op):
 
     def forward(self, x):
         xp = _pad(x, self.cfg, _lowest(x.dtype))
-        y = None
-        for _, sl in _offsets(self.cfg):
-            y = xp[sl].copy() if y is None else np.maximum(y, xp[sl], out=y)
+        y = np.empty((x.shape[0],) + self.cfg.out_spatial + (x.shape[-1],), x.dtype)
+        first, *rest = _offsets(self.cfg)
+
+        def run(b0, b1):
+            xs, ys = xp[b0:b1], y[b0:b1]
+            np.copyto(ys, xs[first])
+            for sl in rest:
+                np.maximum(ys, xs[sl], out=ys)
+        parallel_batches(run, x.shape[0], xp[:1].nbytes)
         return y
 
-    def hits(self):
-        """Per window offset, a boolean array (output-shaped) marking the outputs whose
-        maximum sits at that offset; on ties only the first offset wins, as in TensorFlow."""
-        x = self.inputs[0]._value
-        y = self.outputs._value
-        xp = _pad(x, self.cfg, _lowest(x.dtype))
-        offsets = _offsets(self.cfg)
-        taken = None
-        hits = []
-        for i, (_, sl) in enumerate(offsets):
-            hit = xp[sl] == y
-            if taken is None:
-                taken = hit.copy()
-            else:
-                hit &= ~taken
-                if i < len(offsets) - 1:
-                    taken |= hit
-            hits.append(hit)
-        return hits
-
     def backward(self, dy):
-        x = self.inputs[0]._value
-        return (execute(MaxPoolGrad(self.cfg, self.hits(), x.shape), (dy,)),)
-
-
-def _disjoint(cfg):
-    return all(d == 1 and s >= k for k, s, d in zip(cfg.kernel, cfg.strides, cfg.dilations))
+        return (execute(MaxPoolGrad(self.cfg, self.inputs[0]._value, self.outputs._value),
+                        (dy,)),)
 
 
 class MaxPoolGrad(Op):
-    """dx: each output gradient goes to the input element that was the window's max."""
+    """dx: each output gradient goes to the input element that was the window's max
+    (``x`` and ``y`` are the pooling's input and output, constants here)."""
 
-    def __init__(self, cfg, hits, x_shape):
+    def __init__(self, cfg, x, y):
         self.cfg = cfg
-        self.hits = hits
-        self.x_shape = x_shape
+        self.x = x
+        self.y = y
 
     def forward(self, dy):
-        cfg = self.cfg
-        shape = (self.x_shape[0],) + cfg.padded + (self.x_shape[-1],)
-        tiles = _disjoint(cfg) and all(
-            s == k and p == o * s for k, s, p, o in
-            zip(cfg.kernel, cfg.strides, cfg.padded, cfg.out_spatial))
-        # when the windows tile the input exactly, the slices below write every element
-        dxp = np.empty(shape, dy.dtype) if tiles else np.zeros(shape, dy.dtype)
-        if _disjoint(cfg):   # windows don't overlap: write each slice once
-            for (_, sl), hit in zip(_offsets(cfg), self.hits):
-                np.multiply(dy, hit, out=dxp[sl])
-        else:
-            for (_, sl), hit in zip(_offsets(cfg), self.hits):
-                dxp[sl] += dy * hit
-        if any(lo or hi for lo, hi in cfg.pads):
-            dxp = dxp[_inner(cfg)]
-        return dxp
+        cfg, x, y = self.cfg, self.x, self.y
+        xp = _pad(x, cfg, _lowest(x.dtype))
+        dxp = np.empty(xp.shape, dy.dtype)
+        offsets = _offsets(cfg)
+        disjoint, tiles = _disjoint(cfg), _tiles(cfg)
+
+        def run(b0, b1):
+            d, dst = dy[b0:b1], dxp[b0:b1]
+            if not tiles:   # when they tile, the slices below write every element
+                dst.fill(0)
+            for sl, hit in zip(offsets, _first_max(xp[b0:b1], y[b0:b1], offsets)):
+                if disjoint:   # windows don't overlap: write each slice once
+                    np.multiply(d, hit, out=dst[sl])
+                else:
+                    dst[sl] += d * hit
+        parallel_batches(run, x.shape[0], xp[:1].nbytes)
+        return _crop(dxp, cfg)
 
     def backward(self, g):
-        return (execute(MaxPoolGradGrad(self.cfg, self.hits), (g,)),)
+        return (execute(MaxPoolGradGrad(self.cfg, self.x, self.y), (g,)),)
 
 
 class MaxPoolGradGrad(Op):
     """Adjoint of MaxPoolGrad: pick each window's argmax element of ``g``."""
 
-    def __init__(self, cfg, hits):
+    def __init__(self, cfg, x, y):
         self.cfg = cfg
-        self.hits = hits
+        self.x = x
+        self.y = y
 
     def forward(self, g):
-        gp = _pad(g, self.cfg, 0)
-        out = np.zeros(self.hits[0].shape, g.dtype)
-        for (_, sl), hit in zip(_offsets(self.cfg), self.hits):
+        cfg, x, y = self.cfg, self.x, self.y
+        xp = _pad(x, cfg, _lowest(x.dtype))
+        gp = _pad(g, cfg, 0)
+        out = np.zeros(y.shape, g.dtype)
+        offsets = _offsets(cfg)
+        for sl, hit in zip(offsets, _first_max(xp, y, offsets)):
             out += gp[sl] * hit
         return out
 
     def backward(self, dy):
-        return (execute(MaxPoolGrad(self.cfg, self.hits, self.inputs[0]._value.shape), (dy,)),)
+        return (execute(MaxPoolGrad(self.cfg, self.x, self.y), (dy,)),)
 
 
 # ---- average pooling -------------------------------------------------------------------------
@@ -164,7 +183,7 @@ def _counts(cfg, dtype):
     ones = np.zeros((1,) + cfg.padded + (1,), dtype)
     ones[_inner(cfg)] = 1
     cnt = None
-    for _, sl in _offsets(cfg):
+    for sl in _offsets(cfg):
         cnt = ones[sl].copy() if cnt is None else cnt + ones[sl]
     return cnt
 
@@ -176,7 +195,7 @@ class AvgPool(Op):
     def forward(self, x):
         xp = _pad(x, self.cfg, 0)
         s = None
-        for _, sl in _offsets(self.cfg):
+        for sl in _offsets(self.cfg):
             s = xp[sl].copy() if s is None else np.add(s, xp[sl], out=s)
         s /= _counts(self.cfg, x.dtype)
         return s

@@ -19,6 +19,8 @@ class Sum(Op):
     def forward(self, x):
         # axis=None is NumPy's fastest path for a full reduction
         axis = None if len(self.axes) == x.ndim else self.axes
+        if x.dtype.kind in "iu":  # NumPy would widen int32 to int64; TF keeps the dtype
+            return x.sum(axis=axis, keepdims=self.keepdims, dtype=x.dtype)
         return x.sum(axis=axis, keepdims=self.keepdims)
 
     def backward(self, dy):
@@ -96,7 +98,8 @@ class Prod(Op):
         self.keepdims = keepdims
 
     def forward(self, x):
-        return np.prod(x, axis=self.axes, keepdims=self.keepdims)
+        return np.prod(x, axis=self.axes, keepdims=self.keepdims,
+                       dtype=x.dtype if x.dtype.kind in "iu" else None)
 
     def backward(self, dy):
         # d prod / d x_i = prod of the others; computed without dividing (zeros allowed)

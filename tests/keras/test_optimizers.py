@@ -107,8 +107,8 @@ def ref_nadam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7):
     w, m, u, out = W0.copy(), np.zeros_like(W0), np.zeros_like(W0), []
     prod = 1.0
     for t, g in enumerate(GRADS, 1):
-        mu_t = b1 * (1 - 0.5 * 0.96 ** (0.004 * t))
-        mu_t1 = b1 * (1 - 0.5 * 0.96 ** (0.004 * (t + 1)))
+        mu_t = b1 * (1 - 0.5 * 0.96 ** t)  # Keras 3 / TF >= 2.11 schedule
+        mu_t1 = b1 * (1 - 0.5 * 0.96 ** (t + 1))
         prod = prod * mu_t
         prod1 = prod * mu_t1
         m = b1 * m + (1 - b1) * g

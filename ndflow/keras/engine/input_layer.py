@@ -72,6 +72,7 @@ class InputLayer(Layer):
         config = dict(config)
         config.pop("trainable", None)
         config.pop("ragged", None)
+        config.pop("optional", None)  # written by Keras >= 3.5 (optional inputs)
         return cls(**config)
 
 

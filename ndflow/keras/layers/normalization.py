@@ -53,14 +53,17 @@ class LayerNormalization(Layer):
                              "input shape %s." % (self.name, input_shape))
         self._param_shape = [input_shape[a] if a in self._axes else 1
                              for a in range(len(input_shape))]
+        # as in Keras, rms_scaling always has gamma and never beta
+        scale = self.scale or self.rms_scaling
+        center = self.center and not self.rms_scaling
         self.gamma = self.add_weight(name="gamma", shape=shape,
                                      initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint) if self.scale else None
+                                     constraint=self.gamma_constraint) if scale else None
         self.beta = self.add_weight(name="beta", shape=shape,
                                     initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint) if self.center else None
+                                    constraint=self.beta_constraint) if center else None
         self.built = True
 
     def _param(self, p, ndim):
@@ -72,13 +75,14 @@ class LayerNormalization(Layer):
         x = inputs
         nd = x._value.ndim
         axes = tuple(self._axes)
-        if self.rms_scaling:
-            ms = R.reduce_mean(M.square(x), axis=axes, keepdims=True)
-            y = M.multiply(x, M.rsqrt(M.add(ms, self.epsilon)))
-            return M.multiply(y, self._param(self.gamma, nd)) if self.gamma is not None else y
         mean = R.reduce_mean(x, axis=axes, keepdims=True)
         centered = M.subtract(x, mean)
         var = R.reduce_mean(M.square(centered), axis=axes, keepdims=True)
+        if self.rms_scaling:
+            # Keras's (deprecated) rms_scaling: x, NOT centered, divided by the standard
+            # deviation (not the root mean square), times gamma
+            return M.multiply(M.multiply(x, M.rsqrt(M.add(var, self.epsilon))),
+                              self._param(self.gamma, nd))
         y = M.multiply(centered, M.rsqrt(M.add(var, self.epsilon)))
         if self.gamma is not None:
             y = M.multiply(y, self._param(self.gamma, nd))

@@ -151,7 +151,8 @@ class _IndexLookup(Layer):
             counts[k] = counts.get(k, 0) + 1
         for r in self._reserved():
             counts.pop(r, None)
-        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        # as in Keras: most frequent first, ties broken by the token itself, descending
+        order = sorted(counts.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
         if self.max_tokens is not None:
             order = order[:max(0, self.max_tokens - len(self._reserved()))]
         self._vocab = [k for k, _ in order]

@@ -5,6 +5,7 @@ The accuracy and regression functions have a NumPy implementation (``_numpy_impl
 the metric classes call directly on arrays; the public functions wrap it in a Tensor.
 """
 import re
+import warnings
 
 import numpy as np
 
@@ -648,7 +649,13 @@ class R2Score(Metric):
             r2 = raw
         if self.num_regressors:
             n = float(self.num_samples._value)
-            r2 = 1 - (1 - r2) * (n - 1) / (n - self.num_regressors - 1)
+            if self.num_regressors >= n - 1:
+                # as in Keras: the adjustment is undefined, fall back to the plain R2 score
+                warnings.warn("R2Score: adjusted R2 needs num_regressors (%d) < num_samples - 1 "
+                              "(%d); falling back to the standard R2 score."
+                              % (self.num_regressors, n - 1), stacklevel=2)
+            else:
+                r2 = 1 - (1 - r2) * (n - 1) / (n - self.num_regressors - 1)
         return _wrap(np.asarray(r2, dtype=dt))
 
     def get_config(self):

@@ -222,8 +222,9 @@ class Adamax(Optimizer):
 
 
 class Nadam(Optimizer):
-    """Adam with Nesterov momentum (Dozat 2016), with the momentum-decay schedule
-    ``u_t = b1 (1 - 0.5 * 0.96^(0.004 t))``."""
+    """Adam with Nesterov momentum (Dozat 2016), with the momentum-decay schedule of
+    Keras 3 / TF >= 2.11 ``u_t = b1 (1 - 0.5 * 0.96^t)`` (the legacy Keras 2 optimizer used
+    ``0.96^(0.004 t)``)."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  name="nadam", **kwargs):
@@ -239,15 +240,15 @@ class Nadam(Optimizer):
         t = int(self._iterations._value) + 1
         if self._u_product_step != t:
             # the running product of the momentum schedule advances once per step
-            self._u_product *= self.beta_1 * (1 - 0.5 * 0.96 ** (0.004 * t))
+            self._u_product *= self.beta_1 * (1 - 0.5 * 0.96 ** t)
             self._u_product_step = t
         return super().apply(grads, trainable_variables)
 
     def update_step(self, g, v, lr):
         t = float(self._iterations._value) + 1
         b1, b2 = self.beta_1, self.beta_2
-        u_t = b1 * (1 - 0.5 * 0.96 ** (0.004 * t))
-        u_t1 = b1 * (1 - 0.5 * 0.96 ** (0.004 * (t + 1)))
+        u_t = b1 * (1 - 0.5 * 0.96 ** t)
+        u_t1 = b1 * (1 - 0.5 * 0.96 ** (t + 1))
         u_prod_t = self._u_product
         u_prod_t1 = u_prod_t * u_t1
         m = self._slot(v, "momentum")

@@ -1,0 +1,73 @@
+"""Regression tests for differences from Keras found by the reference suite
+(tests_reference/, run against real TensorFlow). Expected values are computed here with
+NumPy from the Keras semantics, not taken from TensorFlow."""
+import numpy as np
+
+from ndflow import keras
+
+
+def test_layer_normalization_rms_scaling_weights_and_values():
+    # Keras: rms_scaling creates gamma only (no beta) and divides x, not centered, by
+    # sqrt(var(x) + epsilon)
+    x = np.random.default_rng(0).normal(size=(3, 5)).astype(np.float32) + 1.0
+    layer = keras.layers.LayerNormalization(rms_scaling=True, epsilon=1e-3)
+    layer.build(x.shape)
+    assert [tuple(w.shape) for w in layer.weights] == [(5,)]
+    gamma = np.linspace(0.5, 1.5, 5).astype(np.float32)
+    layer.set_weights([gamma])
+    want = x / np.sqrt(x.var(-1, keepdims=True) + 1e-3) * gamma
+    np.testing.assert_allclose(layer(x).numpy(), want, rtol=1e-5, atol=1e-6)
+    # scale=False does not drop gamma under rms_scaling either
+    assert len(keras.layers.LayerNormalization(rms_scaling=True, scale=False)(x).shape) == 2
+
+
+def test_scalar_loss_is_not_divided_by_its_sample_weight():
+    # 1-D y: binary_crossentropy averages over the last (only) axis, giving a scalar loss.
+    # Keras weights it and returns it unreduced for every reduction.
+    y_true = np.array([1.0, 0.0, 1.0], np.float32)
+    y_pred = np.array([0.8, 0.3, 0.4], np.float32)
+    bce = -np.mean(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred))
+    for reduction in ("sum", "sum_over_batch_size", "mean_with_sample_weight"):
+        loss = keras.losses.BinaryCrossentropy(reduction=reduction)
+        got = loss(y_true, y_pred, sample_weight=np.float32(0.6)).numpy()
+        np.testing.assert_allclose(got, 0.6 * bce, rtol=1e-5, err_msg=reduction)
+    # an empty batch stays empty
+    out = keras.losses.MeanSquaredError(reduction="sum")(np.zeros((0, 2)), np.zeros((0, 2)))
+    assert tuple(out.shape) == (0,)
+
+
+def test_adjusted_r2_falls_back_to_r2_when_undefined():
+    import warnings
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(5, 1))
+    p = t + rng.normal(size=(5, 1)) * 0.3
+    plain = 1 - ((t - p) ** 2).sum() / ((t - t.mean()) ** 2).sum()
+    for k in (4, 9):  # num_regressors == n - 1 (division by zero), > n - 1
+        m = keras.metrics.R2Score(num_regressors=k)
+        m.update_state(t, p)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = float(m.result())
+        np.testing.assert_allclose(got, plain, rtol=1e-5)
+        assert any("num_regressors" in str(w.message) for w in caught)
+    m = keras.metrics.R2Score(num_regressors=2)
+    m.update_state(t, p)
+    np.testing.assert_allclose(float(m.result()), 1 - (1 - plain) * 4 / 2, rtol=1e-5)
+
+
+def test_lookup_vocabulary_ties_are_broken_by_token_descending():
+    # Keras sorts the adapted vocabulary by count, then by the token, both descending
+    sl = keras.layers.StringLookup()
+    sl.adapt(np.array(["b", "a", "c", "a", "d", "c", "e"]))
+    assert sl.get_vocabulary() == ["[UNK]", "c", "a", "e", "d", "b"]
+    il = keras.layers.IntegerLookup()
+    il.adapt(np.array([5, 1, 9, 1, 9, 2]))
+    assert il.get_vocabulary() == [-1, 9, 1, 5, 2]
+
+
+def test_input_layer_from_config_accepts_keras_optional_key():
+    # Keras >= 3.5 writes "optional" into InputLayer configs (model files, to_json)
+    layer = keras.layers.InputLayer.from_config(
+        {"batch_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
+         "name": "inp", "optional": False})
+    assert tuple(layer.batch_shape) == (None, 3) and layer.name == "inp"

@@ -1,0 +1,186 @@
+"""Keras activations, regularizers, constraints and GradientTape extras (jacobians,
+persistent tapes, variables), ndflow against real TensorFlow / Keras 3."""
+import numpy as np
+import pytest
+
+import keras as keras_ref
+import tensorflow as tf_ref
+import ndflow as nd
+from ndflow import keras as ndk
+
+from _helpers import assert_close
+
+rng = np.random.default_rng(0)
+X = (rng.normal(size=(3, 5)) * 2).astype(np.float32)
+X[np.abs(X) < 0.05] = 0.3  # away from the kinks at 0
+
+ACTIVATIONS = [
+    ("relu", {}), ("relu", {"negative_slope": 0.1, "max_value": 2.0, "threshold": 0.5}),
+    ("relu6", {}), ("leaky_relu", {"negative_slope": 0.3}), ("elu", {"alpha": 0.5}),
+    ("selu", {}), ("gelu", {}), ("gelu", {"approximate": False}), ("silu", {}),
+    ("swish", {}), ("mish", {}), ("softplus", {}), ("softsign", {}), ("sigmoid", {}),
+    ("hard_sigmoid", {}), ("hard_silu", {}), ("hard_swish", {}), ("tanh", {}),
+    ("exponential", {}), ("linear", {}), ("softmax", {}), ("softmax", {"axis": 0}),
+    ("log_softmax", {}),
+]
+
+
+@pytest.mark.parametrize("case", ACTIVATIONS,
+                         ids=["%s-%s" % (c[0], ",".join(map(str, c[1].items())))
+                              for c in ACTIVATIONS])
+def test_activation_matches_keras(case):
+    name, kwargs = case
+
+    def run(lib, K):
+        x = lib.constant(X)
+        with lib.GradientTape() as tape:
+            tape.watch(x)
+            y = getattr(K.activations, name)(x, **kwargs)
+            loss = lib.reduce_sum(y * lib.constant(np.arange(15, dtype=np.float32)
+                                                   .reshape(3, 5) / 7))
+        return [y, tape.gradient(loss, x)]
+
+    assert_close(run(nd, ndk), run(tf_ref, keras_ref), what=name)
+
+
+MISSING_ACTIVATIONS = ["celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink",
+                       "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+                       "tanh_shrink", "threshold"]
+
+
+@pytest.mark.parametrize("name", MISSING_ACTIVATIONS)
+@pytest.mark.xfail(strict=True, reason="Keras 3 activation not implemented in ndflow")
+def test_keras_activation_exists(name):
+    assert hasattr(keras_ref.activations, name)
+    assert hasattr(ndk.activations, name)
+
+
+REGULARIZERS = [("L1", {"l1": 0.02}), ("L2", {"l2": 0.03}), ("L1L2", {"l1": 0.01, "l2": 0.02})]
+
+
+@pytest.mark.parametrize("case", REGULARIZERS, ids=[c[0] for c in REGULARIZERS])
+def test_regularizer_matches_keras(case):
+    name, kwargs = case
+
+    def run(lib, K):
+        x = lib.constant(X)
+        with lib.GradientTape() as tape:
+            tape.watch(x)
+            y = getattr(K.regularizers, name)(**kwargs)(x)
+        return [y, tape.gradient(y, x)]
+
+    assert_close(run(nd, ndk), run(tf_ref, keras_ref), what=name)
+
+
+@pytest.mark.xfail(strict=True, reason="keras.regularizers.OrthogonalRegularizer is not "
+                                       "implemented in ndflow")
+def test_orthogonal_regularizer_exists():
+    assert hasattr(ndk.regularizers, "OrthogonalRegularizer")
+
+
+def test_layer_regularization_losses_match_keras():
+    def run(K):
+        layer = K.layers.Dense(4, kernel_regularizer=K.regularizers.L2(0.1),
+                               bias_regularizer="l1", activity_regularizer=K.regularizers.L1(0.01))
+        layer(X)
+        return layer
+
+    k_layer, n_layer = run(keras_ref), run(ndk)
+    weights = [rng.normal(size=w.shape).astype(np.float32) for w in k_layer.get_weights()]
+    k_layer.set_weights(weights)
+    n_layer.set_weights(weights)
+    k_layer(X)
+    n_layer(X)
+    assert_close(sorted(float(v) for v in n_layer.losses),
+                 sorted(float(v) for v in k_layer.losses), what="layer.losses")
+
+
+CONSTRAINTS = [("MaxNorm", {"max_value": 1.5}), ("MaxNorm", {"max_value": 1.0, "axis": 1}),
+               ("NonNeg", {}), ("UnitNorm", {}), ("UnitNorm", {"axis": 1}),
+               ("MinMaxNorm", {"min_value": 0.5, "max_value": 1.2, "rate": 0.7})]
+
+
+@pytest.mark.parametrize("case", CONSTRAINTS,
+                         ids=["%s-%s" % (c[0], ",".join(map(str, c[1].items())))
+                              for c in CONSTRAINTS])
+def test_constraint_matches_keras(case):
+    name, kwargs = case
+    w = rng.normal(size=(4, 3)).astype(np.float32)
+    assert_close(getattr(ndk.constraints, name)(**kwargs)(nd.constant(w)),
+                 getattr(keras_ref.constraints, name)(**kwargs)(tf_ref.constant(w)), what=name)
+
+
+def test_constraint_applied_by_optimizer_matches_keras():
+    def run(K, lib):
+        layer = K.layers.Dense(3, kernel_constraint=K.constraints.MaxNorm(0.5))
+        layer(X)
+        layer.set_weights([np.ones((5, 3), np.float32), np.zeros(3, np.float32)])
+        with lib.GradientTape() as tape:
+            loss = lib.reduce_sum(lib.square(layer(X)))
+        grads = tape.gradient(loss, layer.trainable_weights)
+        K.optimizers.SGD(0.01).apply_gradients(zip(grads, layer.trainable_weights))
+        return layer.get_weights()
+
+    assert_close(run(ndk, nd), run(keras_ref, tf_ref), what="constrained weights")
+
+
+# ---- GradientTape extras ----
+
+def test_persistent_tape_jacobians_and_variables_match_tf():
+    def run(lib):
+        v = lib.Variable(X[:2, :3])
+        x = lib.constant(X[:, :2])
+        with lib.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = lib.tanh(lib.matmul(x, v))  # (3, 3)
+            z = lib.reduce_sum(y * y)
+        out = [tape.gradient(z, v), tape.gradient(z, x), tape.gradient(y, [x, v])]
+        out.append(tape.jacobian(y, v))
+        out.append(tape.batch_jacobian(y, x))
+        out.append(len(tape.watched_variables()))
+        return out
+
+    assert_close(run(nd), run(tf_ref), what="persistent tape")
+
+
+def test_nested_tapes_second_derivative_matches_tf():
+    def run(lib):
+        x = lib.constant(X[0])
+        with lib.GradientTape() as outer:
+            outer.watch(x)
+            with lib.GradientTape() as inner:
+                inner.watch(x)
+                y = lib.reduce_sum(lib.sin(x) * x ** 3 + lib.nn.softplus(x))
+            g = inner.gradient(y, x)
+        return [g, outer.gradient(g, x)]
+
+    assert_close(run(nd), run(tf_ref), what="second derivative")
+
+
+def test_unconnected_gradients_and_stop_gradient_match_tf():
+    def run(lib):
+        a, b = lib.Variable(2.0), lib.Variable(3.0)
+        with lib.GradientTape(persistent=True) as tape:
+            y = a * lib.stop_gradient(a * b) + 1.0
+        return [tape.gradient(y, [a, b]),
+                tape.gradient(y, b, unconnected_gradients="zero")]
+
+    got, want = run(nd), run(tf_ref)
+    assert want[0][1] is None and got[0][1] is None
+    assert_close(got[0][0], want[0][0])
+    assert_close(got[1], want[1])
+
+
+def test_variable_operations_match_tf():
+    def run(lib):
+        v = lib.Variable([[1.0, 2.0], [3.0, 4.0]])
+        v.assign_add([[0.5, 0.5], [0.5, 0.5]])
+        v.assign_sub(lib.ones((2, 2)))
+        v[0, 1].assign(9.0) if hasattr(v[0, 1], "assign") else v.assign(
+            lib.tensor_scatter_nd_update(v, [[0, 1]], [9.0]))
+        return [v, v * 2 + 1, lib.reduce_sum(v, axis=0), v[:, 1], v.dtype.name,
+                list(v.shape)]
+
+    got, want = run(nd), run(tf_ref)
+    assert got[4] == want[4] and got[5] == want[5]
+    assert_close(got[:4], want[:4])
