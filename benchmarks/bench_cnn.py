@@ -11,9 +11,13 @@ kernels alone (conv forward and backward, max pool forward and backward) for ndf
 the fused LSTM/GRU recurrence against the op-by-op cell loop.
 
     python benchmarks/bench_cnn.py [--steps 20] [--repeat 3] [--threads N]
+                                   [--kernel-threads N]
 
 ``--threads`` sets OPENBLAS/OMP thread counts before NumPy is imported (default: leave
-the environment as it is).
+the environment as it is); ``--kernel-threads`` sets how many threads ndflow's conv and
+pool kernels share a batch among (default: ``ndflow.ops.conv_ops.kernel_threads()``,
+every core).  The header line gives the load average: other processes on the machine
+slow every framework down, ndflow's threads and TensorFlow's alike.
 """
 import argparse
 import math
@@ -184,12 +188,20 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--kernel-threads", type=int, default=None)
     args = p.parse_args()
     if args.threads:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
-    print("small CNN, batch 128, %d timed steps (best of %d); epoch = %d steps"
-          % (args.steps, args.repeat, STEPS_PER_EPOCH))
+    sys.path.insert(0, ROOT)
+    from ndflow.backend.threads import get_blas_threads
+    from ndflow.ops import conv_ops
+    if args.kernel_threads is not None:
+        conv_ops.set_kernel_threads(args.kernel_threads)
+    print("small CNN, batch 128, %d timed steps (best of %d); epoch = %d steps; ndflow: "
+          "%d kernel thread(s), %s BLAS thread(s); load average %.2f %.2f %.2f"
+          % ((args.steps, args.repeat, STEPS_PER_EPOCH, conv_ops.kernel_threads(),
+              get_blas_threads()) + os.getloadavg()))
     print("| framework | s/step | s/epoch |")
     print("| --- | --- | --- |")
     for name, fn in (("ndflow", bench_ndflow), ("TensorFlow", bench_tensorflow),

@@ -184,3 +184,54 @@ def test_variable_operations_match_tf():
     got, want = run(nd), run(tf_ref)
     assert got[4] == want[4] and got[5] == want[5]
     assert_close(got[:4], want[:4])
+
+
+# ---- initializers: different random streams, so compare the distributions ----
+INITIALIZERS = [
+    ("GlorotUniform", {}), ("GlorotNormal", {}), ("HeNormal", {}), ("HeUniform", {}),
+    ("LecunNormal", {}), ("LecunUniform", {}),
+    ("VarianceScaling", {"scale": 2.0, "mode": "fan_avg", "distribution": "uniform"}),
+    ("VarianceScaling", {"scale": 0.5, "mode": "fan_out", "distribution": "untruncated_normal"}),
+    ("RandomNormal", {"mean": 0.5, "stddev": 2.0}), ("RandomUniform", {"minval": -2, "maxval": 3}),
+    ("TruncatedNormal", {"mean": 1.0, "stddev": 0.5}),
+]
+
+
+@pytest.mark.parametrize("shape", [(300, 200), (3, 3, 24, 32), (5, 40, 60)],
+                         ids=["dense", "conv2d", "conv1d"])
+@pytest.mark.parametrize("case", INITIALIZERS,
+                         ids=["%s-%s" % (c[0], ",".join(map(str, c[1].values())))
+                              for c in INITIALIZERS])
+def test_initializer_distribution_matches_keras(case, shape):
+    name, kwargs = case
+    k = np.asarray(getattr(keras_ref.initializers, name)(seed=1, **kwargs)(shape))
+    n = np.asarray(getattr(ndk.initializers, name)(seed=1, **kwargs)(shape))
+    assert n.shape == k.shape and n.dtype == k.dtype
+    # the sample statistics of ~60000 draws agree to a few percent
+    assert abs(n.mean() - k.mean()) < 0.03 * k.std() + 1e-3
+    assert abs(n.std() / k.std() - 1) < 0.03
+    if "untruncated" not in str(kwargs) and name != "RandomNormal":  # bounded support
+        assert n.min() >= k.min() - 0.05 * k.std() and n.max() <= k.max() + 0.05 * k.std()
+        assert n.min() <= k.min() + 0.05 * k.std() and n.max() >= k.max() - 0.05 * k.std()
+
+
+@pytest.mark.parametrize("case", [("Zeros", {}), ("Ones", {}), ("Constant", {"value": 0.3}),
+                                  ("Identity", {"gain": 2.0})], ids=lambda c: c[0])
+def test_deterministic_initializers_match_keras(case):
+    name, kwargs = case
+    for shape in [(3, 4), (4, 4)]:
+        assert_close(getattr(ndk.initializers, name)(**kwargs)(shape),
+                     getattr(keras_ref.initializers, name)(**kwargs)(shape), what=name)
+
+
+def test_orthogonal_initializer_is_orthogonal_like_keras():
+    for shape in [(6, 4), (4, 6), (3, 3, 8)]:
+        n = np.asarray(ndk.initializers.Orthogonal(gain=1.5, seed=2)(shape)).reshape(
+            -1, shape[-1])
+        k = np.asarray(keras_ref.initializers.Orthogonal(gain=1.5, seed=2)(shape)).reshape(
+            -1, shape[-1])
+        small = min(n.shape)
+        gram = n.T @ n if n.shape[0] >= n.shape[1] else n @ n.T
+        kgram = k.T @ k if k.shape[0] >= k.shape[1] else k @ k.T
+        np.testing.assert_allclose(gram, 2.25 * np.eye(small), atol=1e-4)
+        np.testing.assert_allclose(kgram, 2.25 * np.eye(small), atol=1e-4)

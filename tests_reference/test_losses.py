@@ -8,7 +8,7 @@ import tensorflow as tf_ref
 import ndflow as nd
 from ndflow import keras as ndk
 
-from _helpers import assert_close, to_np
+from _helpers import assert_close
 
 rng = np.random.default_rng(0)
 N, C = 6, 4

@@ -15,7 +15,7 @@ import pytest
 import ndflow as nd
 import tensorflow as tf_ref
 
-from _helpers import assert_close, flat, to_np
+from _helpers import assert_close, flat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -23,17 +23,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def _load_specs():
     # op_specs imports scipy.special only for its float64 references, which this suite
     # does not use; the bench environment may not have SciPy.
+    fake = None
     try:
         import scipy.special  # noqa: F401
-    except ImportError:
+    except ImportError:  # a stand-in while op_specs imports, removed right after
         fake = types.ModuleType("scipy")
         fake.special = types.SimpleNamespace(erf=None, logsumexp=None)
-        sys.modules.setdefault("scipy", fake)
-        sys.modules.setdefault("scipy.special", fake.special)
-    path = os.path.join(os.path.dirname(HERE), "tests", "ops", "op_specs.py")
-    spec = importlib.util.spec_from_file_location("_ndflow_op_specs", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+        sys.modules["scipy"], sys.modules["scipy.special"] = fake, fake.special
+    try:
+        path = os.path.join(os.path.dirname(HERE), "tests", "ops", "op_specs.py")
+        spec = importlib.util.spec_from_file_location("_ndflow_op_specs", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        if fake is not None:
+            del sys.modules["scipy"], sys.modules["scipy.special"]
     return mod
 
 
@@ -268,3 +272,78 @@ def test_pool1d_matches_tf():
         for k, s, p in [(2, 2, "VALID"), (3, 2, "SAME")]:
             assert_close(getattr(nd.nn, name)(x, k, s, p), getattr(tf_ref.nn, name)(x, k, s, p),
                          what=name)
+
+
+# ---- ops outside the spec table: composites, control flow, custom gradients ----
+rng = np.random.default_rng(11)
+A34 = rng.normal(size=(3, 4)).astype(np.float32)
+B34 = rng.normal(size=(3, 4)).astype(np.float32)
+P4 = rng.uniform(0.5, 1.5, 4).astype(np.float32)
+LAB = rng.uniform(0, 1, (3, 4)).astype(np.float32)
+
+EXTRA = {
+    "nn.batch_normalization": lambda tf, a, b: tf.nn.batch_normalization(
+        a, tf.reduce_mean(b, 0), tf.constant(P4), b[0], tf.constant(P4) * 2, 1e-3),
+    "nn.weighted_cross_entropy_with_logits": lambda tf, a, b: (
+        tf.nn.weighted_cross_entropy_with_logits(tf.constant(LAB), a, pos_weight=2.5)),
+    "nn.embedding_lookup": lambda tf, a, b: tf.nn.embedding_lookup(a, [[2, 0], [2, 1]]),
+    "nn.compute_average_loss": lambda tf, a, b: tf.nn.compute_average_loss(
+        tf.reduce_sum(a * b, 1), sample_weight=tf.constant([1.0, 0.5, 2.0])),
+    "nn.scale_regularization_loss": lambda tf, a, b: tf.nn.scale_regularization_loss(
+        tf.reduce_sum(a * a)),
+    "nn.moments-keepdims": lambda tf, a, b: tf.nn.moments(a * b, axes=[1], keepdims=True),
+    "nn.l2_normalize-all": lambda tf, a, b: tf.nn.l2_normalize(a),
+    "math.softplus-log_softmax": lambda tf, a, b: [tf.math.softplus(a),
+                                                   tf.math.log_softmax(b, axis=0)],
+    "math.segment_mean": lambda tf, a, b: tf.math.segment_mean(a, [0, 0, 2]),
+    "math.mod": lambda tf, a, b: tf.math.mod(a, 0.7),
+    "linalg.adjoint-transpose": lambda tf, a, b: [tf.linalg.adjoint(a),
+                                                  tf.linalg.matrix_transpose(a[None])],
+    "tensor_scatter_nd_sub": lambda tf, a, b: tf.tensor_scatter_nd_sub(a, [[0], [2]], b[:2]),
+    "saturate_cast": lambda tf, a, b: tf.saturate_cast(a * 200, tf.uint8),
+    "meshgrid": lambda tf, a, b: tf.meshgrid(a[0], b[1, :3]),
+    "meshgrid-ij": lambda tf, a, b: tf.meshgrid(a[0], b[1, :3], indexing="ij"),
+    "cond": lambda tf, a, b: tf.cond(tf.reduce_sum(a) > 0, lambda: a * b, lambda: a - b),
+    "cond-false": lambda tf, a, b: tf.cond(tf.reduce_sum(a) > 1e6, lambda: a * b,
+                                           lambda: a - b),
+    "while_loop": lambda tf, a, b: tf.while_loop(
+        lambda i, x: i < 3, lambda i, x: (i + 1, tf.tanh(x) * b), [tf.constant(0), a])[1],
+    "map_fn": lambda tf, a, b: tf.map_fn(lambda r: tf.reduce_sum(r * r), a),
+    "vectorized_map": lambda tf, a, b: tf.vectorized_map(lambda r: r * tf.reduce_max(r), a),
+    "clip_by_global_norm-with-none": lambda tf, a, b: tf.clip_by_global_norm(
+        [a, None, b], 1.0),
+    "function": lambda tf, a, b: tf.function(lambda x, y: tf.nn.relu(x) * tf.sin(y))(a, b),
+    "custom_gradient": lambda tf, a, b: _clip_grad(tf)(a) * b,
+    "stop_gradient-mix": lambda tf, a, b: a * tf.stop_gradient(b) + tf.stop_gradient(a) * b,
+    "identity_n-like": lambda tf, a, b: tf.unstack(tf.stack([a, b]), axis=0),
+    "ensure_shape": lambda tf, a, b: tf.ensure_shape(a, [3, None]),
+}
+
+
+def _clip_grad(tf):
+    @tf.custom_gradient
+    def f(x):
+        def grad(dy):
+            return tf.clip_by_value(dy, -0.5, 0.5) * 3.0
+        return tf.square(x), grad
+    return f
+
+
+@pytest.mark.parametrize("name", list(EXTRA))
+def test_extra_op_matches_tf(name):
+    def run(lib):
+        a, b = lib.constant(A34), lib.constant(B34)
+        with lib.GradientTape() as tape:
+            tape.watch([a, b])
+            out = EXTRA[name](lib, a, b)
+            total = 0.0
+            for i, o in enumerate(flat(out)):
+                if o is not None and o.dtype.is_floating:
+                    total = total + lib.reduce_sum(o * (1.0 + 0.25 * i)) + lib.reduce_sum(
+                        o * o) * 0.1
+        grads = tape.gradient(total, [a, b]) if not isinstance(total, float) else []
+        return out, [None if g is None else lib.convert_to_tensor(g) for g in grads]
+
+    got, want = run(nd), run(tf_ref)
+    assert_close(got[0], want[0], what=name + " forward")
+    assert_close(got[1], want[1], rtol=2e-4, atol=2e-5, what=name + " gradients")

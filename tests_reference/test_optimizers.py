@@ -188,3 +188,23 @@ def test_dense_duplicate_index_gradients_match_keras(name):
     getattr(keras_ref.optimizers, name)(0.1).apply_gradients([(tf_ref.constant(dense), k_var)])
     getattr(ndk.optimizers, name)(0.1).apply_gradients([(nd.constant(dense), n_var)])
     assert_close(n_var, k_var, rtol=1e-5, atol=1e-6)
+
+
+BASE_OPTIONS = [
+    ("SGD", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.5}),
+    ("Adam", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.9,
+              "ema_overwrite_frequency": 2}),
+    ("SGD", {"learning_rate": 0.1, "gradient_accumulation_steps": 2}),
+    ("Adam", {"learning_rate": 0.1, "gradient_accumulation_steps": 2}),
+    ("Adam", {"learning_rate": 0.1, "clipnorm": 0.5, "weight_decay": 0.05}),
+    ("RMSprop", {"learning_rate": 0.1, "global_clipnorm": 1.0, "weight_decay": 0.05}),
+]
+
+
+@pytest.mark.parametrize("case", BASE_OPTIONS, ids=[_id(c) for c in BASE_OPTIONS])
+def test_base_optimizer_options_match_keras(case):
+    name, kwargs = case
+    want, k_iter = _steps(tf_ref, keras_ref, name, kwargs, keras_ref.Variable)
+    got, n_iter = _steps(nd, ndk, name, kwargs, nd.Variable)
+    assert n_iter == k_iter
+    assert_close(got, want, rtol=1e-5, atol=1e-6, what=_id(case))

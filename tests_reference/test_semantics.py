@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf_ref
 import ndflow as nd
 
-from _helpers import assert_close, flat
+from _helpers import flat
 
 EXPRESSIONS = {
     # dtype inference

@@ -69,8 +69,9 @@ DIFFERENCES = {
         "Adagrad, ...) applies ops.square to the slices without summing duplicate indices "
         "first, so a token seen k times in a batch adds sum(g_i^2) to the velocity instead of "
         "(sum g_i)^2. ndflow's gradients are dense (duplicates summed), which equals Keras "
-        "given a dense gradient (tests_reference/test_optimizers.py::test_dense_duplicate_index_gradients_match_keras). SGD, linear in the "
-        "gradient, matches: gru-masked-sgd-momentum."),
+        "given a dense gradient (test_optimizers.py::"
+        "test_dense_duplicate_index_gradients_match_keras). SGD, linear in the gradient, "
+        "matches: gru-masked-sgd-momentum."),
 }
 
 
@@ -104,3 +105,103 @@ def test_fit_one_epoch_matches_keras(name):
     assert_close(n_model.predict(x, batch_size=16, verbose=0),
                  k_model.predict(x, batch_size=16, verbose=0), rtol=1e-4, atol=1e-5,
                  what="predict")
+
+
+def _fit_both(build, compile_kwargs, fit_kwargs, x, y, eval_kwargs=None):
+    k_model = build(keras_ref)
+    weights = k_model.get_weights()
+    n_model = build(ndk)
+    n_model.set_weights(weights)
+    out = []
+    for K, model in ((keras_ref, k_model), (ndk, n_model)):
+        model.compile(**{k: (v(K) if callable(v) else v) for k, v in compile_kwargs.items()})
+        hist = model.fit(x, y, epochs=2, shuffle=False, verbose=0, **fit_kwargs)
+        ev = model.evaluate(x, y, verbose=0, return_dict=True, **(eval_kwargs or {}))
+        out.append((model, hist.history, ev))
+    (k_model, k_hist, k_ev), (n_model, n_hist, n_ev) = out
+    assert_close(n_model.get_weights(), k_model.get_weights(), rtol=1e-3, atol=2e-5,
+                 what="weights")
+    assert sorted(n_hist) == sorted(k_hist), (sorted(n_hist), sorted(k_hist))
+    for key in k_hist:
+        assert_close(n_hist[key], k_hist[key], rtol=1e-4, atol=1e-5, what="history " + key)
+    assert sorted(n_ev) == sorted(k_ev), (sorted(n_ev), sorted(k_ev))
+    for key in k_ev:
+        assert_close(n_ev[key], k_ev[key], rtol=1e-4, atol=1e-5, what="evaluate " + key)
+
+
+def test_fit_validation_split_and_sample_weight_match_keras():
+    x, y = _data("mlp")
+    sw = np.random.default_rng(1).uniform(0, 2, len(x)).astype(np.float32)
+    _fit_both(_mlp, {"optimizer": lambda K: K.optimizers.SGD(0.1),
+                     "loss": "sparse_categorical_crossentropy",
+                     "metrics": ["accuracy"], "weighted_metrics": ["accuracy"]},
+              {"batch_size": 16, "validation_split": 0.25, "sample_weight": sw}, x, y)
+
+
+def test_fit_class_weight_match_keras():
+    x, y = _data("mlp")
+    _fit_both(_mlp, {"optimizer": lambda K: K.optimizers.SGD(0.1),
+                     "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+              {"batch_size": 16, "class_weight": {0: 1.0, 1: 3.0, 2: 0.5}}, x, y)
+
+
+def _two_outputs(K):
+    inp = K.Input((5,))
+    h = K.layers.Dense(8, activation="tanh")(inp)
+    a = K.layers.Dense(3, activation="softmax", name="cls")(h)
+    b = K.layers.Dense(1, name="reg")(h)
+    return K.Model(inp, [a, b])
+
+
+def test_multi_output_losses_weights_and_metrics_match_keras():
+    x, y = _data("mlp")
+    y2 = x[:, :1] * 2.0
+    _fit_both(_two_outputs, {"optimizer": lambda K: K.optimizers.Adam(0.01),
+                             "loss": ["sparse_categorical_crossentropy", "mse"],
+                             "loss_weights": [1.0, 0.5],
+                             "metrics": [["accuracy"], ["mae"]]},
+              {"batch_size": 16, "validation_data": (x[:16], [y[:16], y2[:16]])}, x, [y, y2])
+
+
+def test_callbacks_early_stopping_and_reduce_lr_match_keras():
+    x, y = _data("mlp")
+
+    k_model = _mlp(keras_ref)
+    weights = k_model.get_weights()
+    results = []
+    for K, model in ((keras_ref, k_model), (ndk, _mlp(ndk))):
+        model.set_weights(weights)
+        model.compile(K.optimizers.SGD(0.5), "sparse_categorical_crossentropy")
+        cbs = [K.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=1, min_delta=0.05),
+               K.callbacks.EarlyStopping("loss", patience=2, min_delta=0.02,
+                                         restore_best_weights=True)]
+        hist = model.fit(x, y, batch_size=32, epochs=12, shuffle=False, verbose=0,
+                         callbacks=cbs)
+        results.append((hist.history, model.get_weights(),
+                        float(np.asarray(model.optimizer.learning_rate))))
+    (k_hist, k_w, k_lr), (n_hist, n_w, n_lr) = results
+    assert sorted(n_hist) == sorted(k_hist)
+    assert len(n_hist["loss"]) == len(k_hist["loss"])
+    for key in k_hist:
+        assert_close(n_hist[key], k_hist[key], rtol=1e-4, atol=1e-5, what=key)
+    assert_close(n_w, k_w, rtol=1e-3, atol=2e-5, what="restored weights")
+    assert abs(n_lr - k_lr) < 1e-7
+    # the scenario exercises both callbacks: it stops early and the rate was reduced
+    assert len(k_hist["loss"]) < 12 and k_lr < 0.5, (len(k_hist["loss"]), k_lr)
+
+
+def _binary(K):
+    return K.Sequential([K.Input((5,)), K.layers.Dense(4, activation="relu"),
+                         K.layers.Dense(1, activation="sigmoid")])
+
+
+@pytest.mark.parametrize("metrics", [
+    ["acc"], ["accuracy", "mse"], ["binary_accuracy", "AUC"], ["mae", "Precision", "Recall"],
+    ["binary_crossentropy"],
+], ids=lambda m: "-".join(m))
+def test_compile_metric_strings_name_history_like_keras(metrics):
+    x = np.random.default_rng(2).normal(size=(48, 5)).astype(np.float32)
+    y = (x[:, :1] + x[:, 1:2] > 0).astype(np.float32)
+    _fit_both(_binary, {"optimizer": lambda K: K.optimizers.SGD(0.1),
+                        "loss": "binary_crossentropy", "metrics": metrics},
+              {"batch_size": 16}, x, y)

@@ -905,6 +905,24 @@ def ones_like(input, dtype=None, name=None):
 
 
 def meshgrid(*args, **kwargs):
+    """N-D coordinate grids from 1-D inputs, built from reshape + broadcast_to so that
+    gradients flow back to the inputs (as in TF)."""
     indexing = kwargs.get("indexing", "xy")
-    arrays = [convert(a)._value for a in args]
-    return [wrap(g) for g in np.meshgrid(*arrays, indexing=indexing)]
+    if indexing not in ("xy", "ij"):
+        raise ValueError("meshgrid: indexing must be 'xy' or 'ij', got %r." % (indexing,))
+    xs = [reshape(convert(a), [-1]) for a in args]
+    n = len(xs)
+    sizes = [x._value.shape[0] for x in xs]
+    # 'xy' (Cartesian) swaps the first two output axes
+    axis_of = list(range(n))
+    if indexing == "xy" and n > 1:
+        axis_of[0], axis_of[1] = 1, 0
+    shape = [0] * n
+    for i, a in enumerate(axis_of):
+        shape[a] = sizes[i]
+    out = []
+    for i, x in enumerate(xs):
+        s = [1] * n
+        s[axis_of[i]] = sizes[i]
+        out.append(broadcast_to(reshape(x, s), shape))
+    return out

@@ -36,10 +36,11 @@ import os
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ndflow.ops._base import Op, execute, convert, InvalidArgumentError
+from ndflow.core.engine import active_tapes
+from ndflow.ops._base import Op, execute, convert, wrap, InvalidArgumentError
 
 __all__ = ["ConvConfig", "conv", "conv_transpose", "conv_config", "parallel_batches",
-           "set_kernel_threads", "kernel_threads"]
+           "recording", "set_kernel_threads", "kernel_threads"]
 
 
 # ---- running a kernel over slices of the batch, on a few threads -------------------------------
@@ -55,31 +56,35 @@ def kernel_threads():
     """How many threads the convolution and pooling kernels share a batch among.
 
     ``NDFLOW_NUM_THREADS`` (a count; 0 or ``auto``: every core) when set, otherwise every
-    core this process may run on.  Unlike a multi-threaded BLAS, these threads sleep when
-    idle, and the calling thread works through the slices too, so a busy machine slows a
-    step down no more than running on one thread would."""
+    core this process may run on; but one when the BLAS library itself runs several
+    threads (it then parallelizes each GEMM, and splitting the batch as well would put
+    two layers of threads on the same cores).  Unlike a multi-threaded BLAS, these
+    threads sleep when idle, and the calling thread works through the slices too, so a
+    busy machine slows a step down no more than running on one thread would."""
     n = _state["threads"]
     if n is None:
         want = os.environ.get("NDFLOW_NUM_THREADS", "").strip().lower()
-        n = int(want) if want.isdigit() and int(want) > 0 else 0
+        n = int(want) if want.isdigit() else 0
         if n == 0:
             try:
                 n = len(os.sched_getaffinity(0))
             except (AttributeError, OSError):
                 n = os.cpu_count() or 1
+        from ndflow.backend.threads import get_blas_threads
+        if n > 1 and (get_blas_threads() or 1) > 1:
+            n = 1
         _state["threads"] = n
     return n
 
 
 def set_kernel_threads(n):
-    """Use ``n`` threads in the convolution and pooling kernels (0: every core)."""
+    """Use ``n`` threads in the convolution and pooling kernels (0: back to the default
+    of ``kernel_threads``)."""
     n = int(n)
     if n < 0:
-        raise ValueError("set_kernel_threads: expected a thread count >= 0 (0: every core), "
-                         "got %d." % n)
-    _state["threads"] = None if n == 0 else n
-    if n == 0:
-        kernel_threads()
+        raise ValueError("set_kernel_threads: expected a thread count >= 0 (0: the "
+                         "default), got %d." % n)
+    _state["threads"] = n or None
 
 
 def _pool(size):
@@ -121,6 +126,12 @@ def _keep_freed_memory():
     m_trim_threshold, m_mmap_threshold = -1, -3
     mallopt(m_mmap_threshold, 64 << 20)
     mallopt(m_trim_threshold, 256 << 20)
+
+
+def recording():
+    """Whether a gradient tape is recording in this thread (so that a forward pass may
+    keep what its backward pass will need)."""
+    return any(tape._recording for tape in active_tapes())
 
 
 def batch_slices(batch, example_bytes):
@@ -284,17 +295,24 @@ def _crop(dxp, cfg):
     return dxp
 
 
-_ZEROS = {}
+_CONSTANTS = {}
+
+
+def _filled(value, shape, dtype):
+    """A shared read-only array of ``value`` (0 or 1), cached per value and dtype."""
+    n = int(np.prod(shape))
+    a = _CONSTANTS.get((value, dtype))
+    if a is None or a.size < n:
+        a = np.full(n, value, dtype)
+        a.flags.writeable = False
+        _CONSTANTS[(value, dtype)] = a
+    return a[:n].reshape(shape)
 
 
 def _relu_inplace(a):
     # np.maximum against an array of zeros: ~3x faster than against the scalar 0, which
     # NumPy does not vectorize
-    n = a.size
-    z = _ZEROS.get(a.dtype)
-    if z is None or z.size < n:
-        z = _ZEROS[a.dtype] = np.zeros(n, a.dtype)
-    np.maximum(a, z[:n].reshape(a.shape), out=a)
+    np.maximum(a, _filled(0, a.shape, a.dtype), out=a)
 
 
 def _im2col_matrix(xp, cfg, ones_column=False):
@@ -442,27 +460,35 @@ def _grouped_forward(x, w, cfg):
     return y.reshape((x.shape[0],) + cfg.out_spatial + (cout,)), cols
 
 
+def _transposed_kernel(w):
+    """w (*k, C, O) -> (K, O, C): per kernel offset, the matrix that maps an output
+    gradient row to its share of the input gradient."""
+    return np.ascontiguousarray(np.swapaxes(w.reshape(-1, w.shape[-2], w.shape[-1]), 1, 2))
+
+
+def _input_grad_slice(d, wt, cfg, dst):
+    """Input gradient of one slice of the batch: ``d`` (rows, O) output gradient rows,
+    ``dst`` (slice, *padded, C) receives it.  One GEMM per kernel offset, each result
+    added into its strided slice of dst: faster than one big GEMM and a column scatter."""
+    dst.fill(0)
+    part = np.empty((d.shape[0], wt.shape[-1]), d.dtype)
+    part_nd = part.reshape((dst.shape[0],) + cfg.out_spatial + (wt.shape[-1],))
+    for k, sl in enumerate(_offset_slices(cfg)):
+        np.matmul(d, wt[k], out=part)
+        dst[sl] += part_nd
+
+
 def _backprop_input(dy, w, cfg, cin):
     b = dy.shape[0]
     cout = w.shape[-1]
     dy2 = dy.reshape(-1, cout)
     if cfg.groups == 1:
-        # per slice of the batch, one GEMM per kernel offset, each result added into its
-        # strided slice of dx: faster than one big GEMM followed by a scatter of the columns
-        wt = np.ascontiguousarray(np.swapaxes(w.reshape(-1, cin, cout), 1, 2))  # (K, O, C)
+        wt = _transposed_kernel(w)
         per = int(np.prod(cfg.out_spatial))
         dxp = np.empty((b,) + cfg.padded + (cin,), dy.dtype)
-        slices = _offset_slices(cfg)
 
         def run(b0, b1):
-            dst = dxp[b0:b1]
-            dst.fill(0)
-            d = dy2[b0 * per:b1 * per]
-            part = np.empty((d.shape[0], cin), dy.dtype)
-            part_nd = part.reshape((b1 - b0,) + cfg.out_spatial + (cin,))
-            for k, sl in enumerate(slices):
-                np.matmul(d, wt[k], out=part)
-                dst[sl] += part_nd
+            _input_grad_slice(dy2[b0 * per:b1 * per], wt, cfg, dxp[b0:b1])
         parallel_batches(run, b, max(per * cout, dxp[0].size) * dy.itemsize)
         return _crop(dxp, cfg)
     g = cfg.groups
@@ -492,11 +518,7 @@ def _backprop_filter(cols, dy, cfg, w_shape):
         def run(b0, b1):
             parts[b0] = cols[b0 * per:b1 * per].T @ dy2[b0 * per:b1 * per]
         parallel_batches(run, b, per * max(k, cout) * dy.itemsize // _FILTER_SLICES)
-        starts = sorted(parts)
-        dw = parts[starts[0]]
-        for s in starts[1:]:
-            dw += parts[s]
-        return dw.reshape(w_shape)
+        return _sum_in_order(parts).reshape(w_shape)
     g = cfg.groups
     cin = w_shape[-2] * g
     k = int(np.prod(cfg.kernel))
@@ -536,6 +558,8 @@ class Conv(Op):
         return y
 
     def backward(self, dy):
+        if self.cfg.groups == 1 and not recording():
+            return self._backward_sweep(dy._value)
         x, w = self.inputs[0], self.inputs[1]
         if self.relu:
             dy = execute(ReluMask(self.outputs._value), (dy,))
@@ -550,6 +574,67 @@ class Conv(Op):
                 gb = execute(BiasGrad(), (dy,))
             return gx, gw, gb
         return gx, gw
+
+
+    def _backward_sweep(self, dy):
+        """The gradients when no tape records the backward pass (so they need no gradients
+        of their own): one sweep over slices of the batch applies the relu mask and
+        computes the bias, filter and input gradients of each slice while it is in the
+        cache, instead of one op and one pass over the whole gradient for each."""
+        cfg, cols = self.cfg, self.cols
+        self.cols = None
+        x, w = self.inputs[0]._value, self.inputs[1]._value
+        need_x, need_w = self.needs_grad[0], self.needs_grad[1]
+        need_b = len(self.inputs) == 3 and self.needs_grad[2]
+        b, cout = dy.shape[0], dy.shape[-1]
+        per = int(np.prod(cfg.out_spatial))
+        k = int(np.prod(w.shape[:-1]))
+        dy2 = dy.reshape(-1, cout)
+        y2 = self.outputs._value.reshape(-1, cout)
+        if need_w and cols is None:   # a second backward pass over the same op
+            cols = _im2col(x, cfg)
+        if need_x:
+            wt = _transposed_kernel(w)
+            dxp = np.empty((b,) + cfg.padded + (x.shape[-1],), dy.dtype)
+        # the column of ones that added the bias in the forward GEMM gives the bias
+        # gradient as the last row of the filter gradient's GEMM
+        ones_row = need_b and need_w and cols.shape[1] == k + 1
+        dw_parts, db_parts = {}, {}
+
+        def run(b0, b1):
+            d = dy2[b0 * per:b1 * per]
+            if self.relu:
+                d = d * (y2[b0 * per:b1 * per] > 0)
+            if need_w:
+                c = cols[b0 * per:b1 * per]
+                dw_parts[b0] = (c if ones_row else c[:, :k]).T @ d
+            if need_b and not ones_row:
+                db_parts[b0] = _filled(1, d.shape[0], d.dtype) @ d
+            if need_x:
+                _input_grad_slice(d, wt, cfg, dxp[b0:b1])
+        parallel_batches(run, b, per * cout * dy.itemsize)   # d is what every step reuses
+        gx = wrap(_crop(dxp, cfg)) if need_x else None
+        gw = gb = None
+        if need_w:
+            dw = _sum_in_order(dw_parts)
+            gw = wrap(dw[:k].reshape(w.shape))
+            if ones_row:
+                gb = wrap(dw[k])
+        if need_b and not ones_row:
+            gb = wrap(_sum_in_order(db_parts))
+        if len(self.inputs) == 3:
+            return gx, gw, gb
+        return gx, gw
+
+
+def _sum_in_order(parts):
+    """Sum per-slice partial results in slice order (so any thread count gives the same
+    float result)."""
+    starts = sorted(parts)
+    total = parts[starts[0]]
+    for s in starts[1:]:
+        total += parts[s]
+    return total
 
 
 class ReluMask(Op):
@@ -580,7 +665,7 @@ class BiasGrad(Op):
 
     def forward(self, dy):
         d2 = dy.reshape(-1, dy.shape[-1])
-        return np.ones(d2.shape[0], dy.dtype) @ d2
+        return _filled(1, d2.shape[0], dy.dtype) @ d2
 
     def backward(self, g):
         from ndflow.ops.array_ops import broadcast_to

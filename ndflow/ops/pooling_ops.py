@@ -8,7 +8,7 @@ the window and combine whole strided slices of the input with one NumPy call eac
 import numpy as np
 
 from ndflow.ops._base import Op, execute, convert, InvalidArgumentError
-from ndflow.ops.conv_ops import conv_config, parallel_batches, _tuple
+from ndflow.ops.conv_ops import conv_config, parallel_batches, recording, _tuple
 
 __all__ = ["max_pool", "avg_pool", "pool_config"]
 
@@ -64,28 +64,27 @@ def _scatter(parts, cfg, x_shape, dtype):
 
 # ---- max pooling ------------------------------------------------------------------------------
 #
-# Forward and gradients run over cache-sized slices of the batch (``parallel_batches``),
-# so the few passes each one makes over its slice (one per window offset) read cached data.
-# The gradients find each window's maximum again from the input and output, slice by slice,
-# instead of keeping boolean masks from the forward pass.
+# Forward and gradient run over cache-sized slices of the batch (``parallel_batches``), so
+# the passes each one makes over its slice (one per window offset) read cached data.  When
+# a tape is recording, the forward pass also marks each window's maximum while the slice
+# is still in the cache (about 2x cheaper than finding it again in the backward pass).
 
 def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _first_max(xp, y, offsets):
+def _first_max(xp, y, offsets, out=None):
     """Per window offset, a boolean array (output-shaped) marking the outputs whose
-    maximum sits at that offset; on ties only the first offset wins, as in TensorFlow."""
-    taken = None
-    for i, sl in enumerate(offsets):
-        hit = np.equal(xp[sl], y)
-        if taken is None:
-            taken = hit.copy()
-        else:
-            hit &= ~taken
-            if i < len(offsets) - 1:
-                taken |= hit
-        yield hit
+    maximum sits at that offset; on ties only the first offset wins, as in TensorFlow.
+    ``out``: optional arrays to write them into, one per offset."""
+    hits = [np.equal(xp[sl], y, out=None if out is None else out[i])
+            for i, sl in enumerate(offsets)]
+    taken = hits[0].copy()
+    for i, hit in enumerate(hits[1:], 1):
+        hit &= ~taken
+        if i < len(hits) - 1:
+            taken |= hit
+    return hits
 
 
 def _disjoint(cfg):
@@ -101,38 +100,44 @@ def _tiles(cfg):
 class MaxPool(Op):
     def __init__(self, cfg):
         self.cfg = cfg
+        self.hits = None
 
     def forward(self, x):
         xp = _pad(x, self.cfg, _lowest(x.dtype))
         y = np.empty((x.shape[0],) + self.cfg.out_spatial + (x.shape[-1],), x.dtype)
-        first, *rest = _offsets(self.cfg)
+        offsets = _offsets(self.cfg)
+        hits = [np.empty(y.shape, bool) for _ in offsets] if recording() else None
 
         def run(b0, b1):
             xs, ys = xp[b0:b1], y[b0:b1]
-            np.copyto(ys, xs[first])
-            for sl in rest:
+            np.copyto(ys, xs[offsets[0]])
+            for sl in offsets[1:]:
                 np.maximum(ys, xs[sl], out=ys)
+            if hits is not None:
+                _first_max(xs, ys, offsets, [h[b0:b1] for h in hits])
         parallel_batches(run, x.shape[0], xp[:1].nbytes)
+        self.hits = hits
         return y
 
     def backward(self, dy):
-        return (execute(MaxPoolGrad(self.cfg, self.inputs[0]._value, self.outputs._value),
-                        (dy,)),)
+        x = self.inputs[0]._value
+        if self.hits is None:   # the forward ran while no tape was recording
+            xp = _pad(x, self.cfg, _lowest(x.dtype))
+            self.hits = _first_max(xp, self.outputs._value, _offsets(self.cfg))
+        return (execute(MaxPoolGrad(self.cfg, self.hits, x.shape), (dy,)),)
 
 
 class MaxPoolGrad(Op):
-    """dx: each output gradient goes to the input element that was the window's max
-    (``x`` and ``y`` are the pooling's input and output, constants here)."""
+    """dx: each output gradient goes to the input element that was the window's max."""
 
-    def __init__(self, cfg, x, y):
+    def __init__(self, cfg, hits, x_shape):
         self.cfg = cfg
-        self.x = x
-        self.y = y
+        self.hits = hits
+        self.x_shape = x_shape
 
     def forward(self, dy):
-        cfg, x, y = self.cfg, self.x, self.y
-        xp = _pad(x, cfg, _lowest(x.dtype))
-        dxp = np.empty(xp.shape, dy.dtype)
+        cfg, hits = self.cfg, self.hits
+        dxp = np.empty((self.x_shape[0],) + cfg.padded + (self.x_shape[-1],), dy.dtype)
         offsets = _offsets(cfg)
         disjoint, tiles = _disjoint(cfg), _tiles(cfg)
 
@@ -140,38 +145,35 @@ class MaxPoolGrad(Op):
             d, dst = dy[b0:b1], dxp[b0:b1]
             if not tiles:   # when they tile, the slices below write every element
                 dst.fill(0)
-            for sl, hit in zip(offsets, _first_max(xp[b0:b1], y[b0:b1], offsets)):
+            for sl, hit in zip(offsets, hits):
                 if disjoint:   # windows don't overlap: write each slice once
-                    np.multiply(d, hit, out=dst[sl])
+                    np.multiply(d, hit[b0:b1], out=dst[sl])
                 else:
-                    dst[sl] += d * hit
-        parallel_batches(run, x.shape[0], xp[:1].nbytes)
+                    dst[sl] += d * hit[b0:b1]
+        parallel_batches(run, dy.shape[0], dxp[:1].nbytes)
         return _crop(dxp, cfg)
 
     def backward(self, g):
-        return (execute(MaxPoolGradGrad(self.cfg, self.x, self.y), (g,)),)
+        return (execute(MaxPoolGradGrad(self.cfg, self.hits), (g,)),)
 
 
 class MaxPoolGradGrad(Op):
     """Adjoint of MaxPoolGrad: pick each window's argmax element of ``g``."""
 
-    def __init__(self, cfg, x, y):
+    def __init__(self, cfg, hits):
         self.cfg = cfg
-        self.x = x
-        self.y = y
+        self.hits = hits
 
     def forward(self, g):
-        cfg, x, y = self.cfg, self.x, self.y
-        xp = _pad(x, cfg, _lowest(x.dtype))
-        gp = _pad(g, cfg, 0)
-        out = np.zeros(y.shape, g.dtype)
-        offsets = _offsets(cfg)
-        for sl, hit in zip(offsets, _first_max(xp, y, offsets)):
+        gp = _pad(g, self.cfg, 0)
+        out = np.zeros(self.hits[0].shape, g.dtype)
+        for sl, hit in zip(_offsets(self.cfg), self.hits):
             out += gp[sl] * hit
         return out
 
     def backward(self, dy):
-        return (execute(MaxPoolGrad(self.cfg, self.x, self.y), (dy,)),)
+        return (execute(MaxPoolGrad(self.cfg, self.hits, self.inputs[0]._value.shape),
+                        (dy,)),)
 
 
 # ---- average pooling -------------------------------------------------------------------------

@@ -282,10 +282,11 @@ def test_get_config_and_get():
 def test_ema():
     v = tf.Variable([0.0])
     opt = optimizers.SGD(learning_rate=1.0, use_ema=True, ema_momentum=0.5)
-    opt.apply_gradients([(tf.constant([-1.0]), v)])   # v = 1, avg = 0.5*0 + 0.5*1
-    opt.apply_gradients([(tf.constant([-1.0]), v)])   # v = 2, avg = 0.25 + 1
+    # as in Keras, the first step sets the average to the variable
+    opt.apply_gradients([(tf.constant([-1.0]), v)])   # v = 1, avg = 1
+    opt.apply_gradients([(tf.constant([-1.0]), v)])   # v = 2, avg = 0.5*1 + 0.5*2
     opt.finalize_variable_values([v])
-    assert abs(float(v.numpy()[0]) - 1.25) < 1e-7
+    assert abs(float(v.numpy()[0]) - 1.5) < 1e-7
 
 
 def test_keras_namespace():

@@ -299,3 +299,145 @@ def test_depthwise_kernel_against_loop_and_finite_differences(multiplier, stride
         return ours(xv, wv).numpy()
     np.testing.assert_allclose(gx, numeric_grad(fwd, [x, w], 0, dy), atol=1e-6)
     np.testing.assert_allclose(gw, numeric_grad(fwd, [x, w], 1, dy), atol=1e-6)
+
+
+@pytest.fixture
+def sliced_threads(monkeypatch):
+    """Run the kernels over one-example slices of the batch on two threads, so that the
+    slicing, the thread pool and the per-slice partial sums are exercised by small data."""
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)
+    old = conv_ops.kernel_threads()
+    conv_ops.set_kernel_threads(2)
+    yield
+    conv_ops.set_kernel_threads(old)
+
+
+@pytest.mark.parametrize("cin,strides,padding", [(1, 1, "VALID"), (1, 2, "SAME"),
+                                                  (3, 1, "SAME"), (3, 2, "VALID")])
+def test_sliced_threaded_conv_bias_relu_against_loop_and_finite_differences(
+        sliced_threads, cin, strides, padding):
+    """The bias rides in the GEMM (a column of ones), one input channel uses the
+    offset-major im2col layout; forward and the gradients of x, w and b are checked."""
+    x = RNG.normal(size=(5, 6, 5, cin))
+    w = RNG.normal(size=(3, 2, cin, 4))
+    b = RNG.normal(size=(4,))
+    if padding == "SAME":
+        pads = [tf_same_pads(6, 3, strides, 1), tf_same_pads(5, 2, strides, 1)]
+    else:
+        pads = [(0, 0), (0, 0)]
+
+    def ours(xt, wt, bt):
+        return conv_ops.conv(xt, wt, strides, padding, bias=bt, relu=True)
+
+    ref = np.maximum(naive_conv(x, w, (strides,) * 2, pads, (1, 1)) + b, 0)
+    y = ours(x, w, b).numpy()
+    np.testing.assert_allclose(y, ref, rtol=1e-10, atol=1e-10)
+    dy = RNG.normal(size=y.shape)
+    grads = tape_grads(ours, [x, w, b], dy)
+
+    def fwd(xv, wv, bv):
+        return ours(xv, wv, bv).numpy()
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, numeric_grad(fwd, [x, w, b], i, dy), atol=1e-6)
+
+
+def test_thread_count_does_not_change_results(monkeypatch):
+    """Slices depend on the shapes only, and partial filter gradients are summed in slice
+    order, so one and two threads give bit-identical float32 results."""
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 4096)
+    x = RNG.normal(size=(16, 9, 9, 3)).astype(np.float32)
+    w = RNG.normal(size=(3, 3, 3, 8)).astype(np.float32)
+    b = RNG.normal(size=(8,)).astype(np.float32)
+    dy = RNG.normal(size=(16, 7, 7, 8)).astype(np.float32)
+    old = conv_ops.kernel_threads()
+    results = []
+    try:
+        for n in (1, 2):
+            conv_ops.set_kernel_threads(n)
+            def f(xt, wt, bt):
+                return conv_ops.conv(xt, wt, bias=bt, relu=True)
+            results.append([f(x, w, b).numpy(), *tape_grads(f, [x, w, b], dy)])
+    finally:
+        conv_ops.set_kernel_threads(old)
+    for one, two in zip(*results):
+        assert one.dtype == np.float32
+        np.testing.assert_array_equal(one, two)
+
+
+def test_second_order_through_fused_bias_relu():
+    """d/dw of sum(db^2), where db = d loss/d b: goes through BiasGrad's gradient and the
+    relu mask."""
+    x = RNG.normal(size=(2, 5, 5, 2))
+    w = RNG.normal(size=(3, 3, 2, 3))
+    b = RNG.normal(size=(3,))
+
+    def gnorm(xv, wv):
+        xt, wt, bt = tf.constant(xv), tf.constant(wv), tf.constant(b)
+        with tf.GradientTape() as outer:
+            outer.watch(wt)
+            with tf.GradientTape() as inner:
+                inner.watch(bt)
+                y = conv_ops.conv(xt, wt, 1, "SAME", bias=bt, relu=True)
+                loss = tf.reduce_sum(y * y)
+            gb = inner.gradient(loss, bt)
+            val = tf.reduce_sum(gb * gb)
+        return val.numpy(), outer.gradient(val, wt).numpy()
+
+    _, gw = gnorm(x, w)
+    num = numeric_grad(lambda xv, wv: np.asarray(gnorm(xv, wv)[0]), [x, w], 1, 1.0, eps=1e-6)
+    np.testing.assert_allclose(gw, num, rtol=1e-5, atol=1e-5)
+
+
+def test_parallel_batches_covers_the_batch_and_reraises(monkeypatch):
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 10)
+    old = conv_ops.kernel_threads()
+    conv_ops.set_kernel_threads(2)
+    try:
+        seen = []
+        conv_ops.parallel_batches(lambda b0, b1: seen.append((b0, b1)), 7, 4)
+        assert sorted(seen) == [(0, 2), (2, 4), (4, 6), (6, 7)]
+
+        def boom(b0, b1):
+            if b0 == 4:
+                raise RuntimeError("slice 4 failed")
+        with pytest.raises(RuntimeError, match="slice 4"):
+            conv_ops.parallel_batches(boom, 7, 4)
+    finally:
+        conv_ops.set_kernel_threads(old)
+    with pytest.raises(ValueError, match="set_kernel_threads"):
+        conv_ops.set_kernel_threads(-1)
+
+
+@pytest.mark.parametrize("cin", [1, 3])
+def test_gradients_under_an_outer_recording_tape_match(cin):
+    """With no tape recording the backward pass, Conv's gradients come from one fused sweep;
+    under an outer recording tape they are built from differentiable ops.  Same values."""
+    x = RNG.normal(size=(3, 6, 5, cin))
+    w = RNG.normal(size=(3, 3, cin, 4))
+    b = RNG.normal(size=(4,))
+    dy = RNG.normal(size=(3, 6, 5, 4))
+
+    def f(xt, wt, bt):
+        return conv_ops.conv(xt, wt, 1, "SAME", bias=bt, relu=True)
+
+    plain = tape_grads(f, [x, w, b], dy)
+    with tf.GradientTape() as outer:
+        outer.watch(tf.constant(0.0))
+        recorded = tape_grads(f, [x, w, b], dy)
+    for p, r in zip(plain, recorded):
+        np.testing.assert_allclose(r, p, rtol=1e-12, atol=1e-12)
+
+
+def test_kernel_threads_policy(monkeypatch):
+    """NDFLOW_NUM_THREADS sets the count; a BLAS that runs several threads itself gets the
+    cores alone (one kernel thread)."""
+    from ndflow.backend import threads
+    monkeypatch.setitem(conv_ops._state, "threads", None)
+    monkeypatch.setenv("NDFLOW_NUM_THREADS", "3")
+    monkeypatch.setattr(threads, "get_blas_threads", lambda: 1)
+    assert conv_ops.kernel_threads() == 3
+    monkeypatch.setitem(conv_ops._state, "threads", None)
+    monkeypatch.setattr(threads, "get_blas_threads", lambda: 4)
+    assert conv_ops.kernel_threads() == 1
+    conv_ops.set_kernel_threads(2)
+    assert conv_ops.kernel_threads() == 2

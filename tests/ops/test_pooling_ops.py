@@ -153,3 +153,72 @@ def test_channels_first_pool_gradient(fn):
         loss = tf.reduce_sum(fn(xt, 3, 2, "SAME", data_format="NCHW") * tf.constant(dy))
     np.testing.assert_allclose(tape.gradient(loss, xt).numpy(), numeric_grad(f, x, dy),
                                atol=1e-6)
+
+
+def test_sliced_threaded_max_pool_with_ties(monkeypatch):
+    """One-example slices of the batch on two threads: forward against the loop, gradient
+    against finite differences, and ties (whole windows of zeros, as after a relu) sending
+    the gradient to the first maximum only, for windows that tile the input, leave a
+    remainder, or overlap."""
+    from ndflow.ops import conv_ops
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 1)
+    old = conv_ops.kernel_threads()
+    conv_ops.set_kernel_threads(2)
+    try:
+        for shape, k, s, padding in [((4, 6, 6, 3), (2, 2), (2, 2), "VALID"),
+                                     ((4, 7, 5, 3), (2, 2), (2, 2), "VALID"),
+                                     ((3, 5, 6, 2), (3, 3), (2, 2), "SAME")]:
+            x = RNG.normal(size=shape)
+            y = tf.nn.max_pool2d(x, k, s, padding).numpy()
+            np.testing.assert_allclose(y, naive_pool(x, k, s, padding, "MAX"))
+            dy = RNG.normal(size=y.shape)
+            xt = tf.constant(x)
+            with tf.GradientTape() as tape:
+                tape.watch(xt)
+                loss = tf.reduce_sum(tf.nn.max_pool2d(xt, k, s, padding) * tf.constant(dy))
+            num = numeric_grad(lambda v: naive_pool(v, k, s, padding, "MAX"), x, dy)
+            np.testing.assert_allclose(tape.gradient(loss, xt).numpy(), num, atol=1e-6)
+
+            zeros = tf.constant(np.maximum(x, 0) * (RNG.random(shape) < 0.5))
+            with tf.GradientTape() as tape:
+                tape.watch(zeros)
+                out = tf.nn.max_pool2d(zeros, k, s, padding)
+            g = tape.gradient(out, zeros).numpy()
+            # each output's gradient (1) goes to exactly one input: the first maximum of
+            # its window in row-major order
+            expect = np.zeros(shape)
+            zv = zeros.numpy()
+            pads = [same_pads(shape[1 + i], k[i], s[i]) if padding == "SAME" else (0, 0)
+                    for i in range(2)]
+            for o in np.ndindex(*out.shape[1:3]):
+                lo = [o[i] * s[i] - pads[i][0] for i in range(2)]
+                rows = range(max(lo[0], 0), min(lo[0] + k[0], shape[1]))
+                cols = range(max(lo[1], 0), min(lo[1] + k[1], shape[2]))
+                for bi in range(shape[0]):
+                    for c in range(shape[3]):
+                        win = [(r, q) for r in rows for q in cols]
+                        vals = [zv[bi, r, q, c] for r, q in win]
+                        r, q = win[int(np.argmax(vals))]
+                        expect[bi, r, q, c] += 1
+            np.testing.assert_array_equal(g, expect)
+    finally:
+        conv_ops.set_kernel_threads(old)
+
+
+def test_max_pool_gradient_when_the_forward_was_not_recorded():
+    """The forward pass marks the window maxima only while a tape records; an op run
+    without one (then recorded by hand, as custom_gradient does) finds them again."""
+    from ndflow.core.engine import execute
+    from ndflow.ops import pooling_ops as P
+    x = np.maximum(RNG.normal(size=(2, 5, 6, 3)), 0)   # zeros: ties
+    dy = RNG.normal(size=(2, 2, 3, 3))
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = tf.nn.max_pool2d(xt, 2, 2, "VALID")
+    recorded = tape.gradient(y, xt, output_gradients=tf.constant(dy)).numpy()
+    op = P.MaxPool(P.pool_config((5, 6), 2, 2, "VALID"))
+    op.outputs = execute(op, (xt,))
+    op.inputs, op.needs_grad = (xt,), (True,)
+    assert op.hits is None
+    np.testing.assert_array_equal(op.backward(tf.constant(dy))[0].numpy(), recorded)

@@ -167,6 +167,8 @@ def _metric_object(metric, y_t, y_p, loss_obj):
         return MeanMetricWrapper(fn, name=metric)
     obj = metrics_mod.get(metric)
     if isinstance(obj, Metric):
+        if isinstance(metric, str):
+            obj.name = metric  # as in Keras 3: metrics=["AUC"] logs "AUC", "auc" logs "auc"
         return obj
     if isinstance(obj, losses_mod.Loss):
         return MeanMetricWrapper(lambda t, p, _l=obj: _l.call(t, p), name=obj.name)

@@ -80,6 +80,7 @@ class Optimizer:
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._accumulated_calls = 0  # apply() calls, with gradient accumulation
         self._iterations = Variable(np.asarray(0, dtype=np.int64), trainable=False,
                                     name="iteration")
         self._schedule = None
@@ -274,13 +275,14 @@ class Optimizer:
                 self._track_variable(v)
         self.built = True
         if self.gradient_accumulation_steps:
+            # as in Keras, `iterations` counts the applied updates (not the calls), so
+            # schedules and bias corrections advance once per n accumulated gradients
             n = int(self.gradient_accumulation_steps)
-            step = int(self._iterations._value) + 1
+            self._accumulated_calls += 1
             accs = [self._slots[index[id(v)]]["_accumulator"] for v in trainable_variables]
             for a, g in zip(accs, grads):
                 a._value = a._value + g
-            if step % n:
-                self._iterations._value = self._iterations._value + 1
+            if self._accumulated_calls % n:
                 return
             grads = [a._value / n for a in accs]
             for a in accs:
@@ -297,11 +299,13 @@ class Optimizer:
             if g.dtype != v._value.dtype:
                 g = g.astype(v._value.dtype)
             update(g, v, lr)
+        # Keras's order: updates, moving averages, constraints, then the step counter
+        if self.use_ema:
+            self._update_ema(trainable_variables)
+        for v in trainable_variables:
             if v.constraint is not None:
                 v._value = _arr(v.constraint(v)).astype(v._value.dtype)
         self._iterations._value = self._iterations._value + 1
-        if self.use_ema:
-            self._update_ema(trainable_variables)
 
     def _clip(self, grads):
         if self.clipvalue is not None:
@@ -322,12 +326,16 @@ class Optimizer:
         return grads
 
     def _update_ema(self, variables):
-        m = float(self.ema_momentum)
-        step = int(self._iterations._value)
+        # called before the step counter advances: ``done`` steps were applied before this
+        # one. As in Keras, the first step sets the average to the updated variable.
+        done = int(self._iterations._value)
+        m = float(self.ema_momentum) if done else 0.0
+        overwrite = (self.ema_overwrite_frequency
+                     and (done + 1) % int(self.ema_overwrite_frequency) == 0)
         for v in variables:
             avg = self._slot(v, "_ema")
             avg._value = (avg._value * m + v._value * (1 - m)).astype(v._value.dtype)
-            if self.ema_overwrite_frequency and step % int(self.ema_overwrite_frequency) == 0:
+            if overwrite:
                 v._value = avg._value.copy()
 
     def finalize_variable_values(self, var_list):

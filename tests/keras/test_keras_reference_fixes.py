@@ -71,3 +71,44 @@ def test_input_layer_from_config_accepts_keras_optional_key():
         {"batch_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
          "name": "inp", "optional": False})
     assert tuple(layer.batch_shape) == (None, 3) and layer.name == "inp"
+
+
+def test_gradient_accumulation_counts_updates_not_calls():
+    import ndflow as tf
+    v = tf.Variable([0.0])
+    opt = keras.optimizers.Adam(learning_rate=0.1, gradient_accumulation_steps=2)
+    grads = [1.0, 3.0, -2.0, 4.0]
+    iters = []
+    for g in grads:
+        opt.apply_gradients([(tf.constant([g]), v)])
+        iters.append(int(opt.iterations.numpy()))
+    assert iters == [0, 1, 1, 2]
+    # two Adam steps on the averaged gradients 2.0 and 1.0, with t = 1 and t = 2
+    w, m, u = 0.0, 0.0, 0.0
+    for t, g in enumerate([2.0, 1.0], 1):
+        m = 0.9 * m + 0.1 * g
+        u = 0.999 * u + 0.001 * g * g
+        w -= np.float32(0.1) * (m / (1 - 0.9 ** t)) / (np.sqrt(u / (1 - 0.999 ** t)) + 1e-7)
+    np.testing.assert_allclose(v.numpy(), [w], rtol=1e-5)
+
+
+def test_ema_overwrite_frequency_and_constraints_order():
+    import ndflow as tf
+    v = tf.Variable([0.0])
+    opt = keras.optimizers.SGD(learning_rate=1.0, use_ema=True, ema_momentum=0.5,
+                               ema_overwrite_frequency=2)
+    opt.apply_gradients([(tf.constant([-1.0]), v)])  # v = 1, avg = 1 (first step)
+    np.testing.assert_allclose(v.numpy(), [1.0])
+    opt.apply_gradients([(tf.constant([-1.0]), v)])  # v = 2, avg = 1.5, overwritten
+    np.testing.assert_allclose(v.numpy(), [1.5])
+
+
+def test_metric_given_as_a_string_is_logged_under_that_string():
+    # Keras 3: compile(metrics=["AUC"]) logs "AUC" (not the class's default "auc")
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=["AUC", "precision", "Recall"])
+    hist = model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y))
+    assert sorted(hist.history) == sorted(["loss", "AUC", "precision", "Recall", "val_loss",
+                                           "val_AUC", "val_precision", "val_Recall"])
