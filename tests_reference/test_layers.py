@@ -578,3 +578,23 @@ def test_layer_config_defaults_match_keras(name):
             assert _plain(n_config[key]) == _plain(value), (key, n_config[key], value)
         elif isinstance(value, dict) and "class_name" in value:  # initializers etc.
             assert n_config[key]["class_name"] == value["class_name"], key
+
+
+@pytest.mark.parametrize("merge", ["Add", "Subtract", "Multiply", "Average", "Maximum",
+                                   "Minimum", "Concatenate-features", "Concatenate-time"])
+def test_masks_through_merge_layers_match_keras(merge):
+    a = np.array([[3, 5, 2, 0, 0], [1, 4, 4, 7, 2]], np.int32)
+    b = np.array([[1, 1, 0, 4, 0], [2, 0, 3, 1, 1]], np.int32)  # masks differ both ways
+
+    def make(K):
+        ia, ib = K.Input((5,), dtype="int32"), K.Input((5,), dtype="int32")
+        ea = K.layers.Embedding(8, 3, mask_zero=True)(ia)
+        eb = K.layers.Embedding(8, 3, mask_zero=True)(ib)
+        if merge.startswith("Concatenate"):
+            layer = K.layers.Concatenate(axis=-1 if merge.endswith("features") else 1)
+        else:
+            layer = getattr(K.layers, merge)()
+        h = K.layers.LSTM(2, return_sequences=True)(layer([ea, eb]))
+        return K.Model([ia, ib], h)
+
+    compare(make, [a, b], call=lambda m, xs: m(list(xs)), rtol=5e-4, atol=5e-5)

@@ -4,6 +4,7 @@ killed search resumes where it stopped.
 """
 import collections
 import hashlib
+import json
 import os
 import random
 
@@ -94,9 +95,13 @@ class Oracle:
             return hps.values
 
     # -- trials ----------------------------------------------------------------------
-    def _trial_seed(self, trial_id):
-        state = np.random.SeedSequence([self.seed, int(trial_id)]).generate_state(1)
-        return int(state[0] & 0x7FFFFFFF)
+    def _trial_seed(self, values):
+        """A trial's seed follows from the search seed and the trial's values, not from
+        its id: parallel workers that create trials in another order still give every
+        trial with the same values the same seed (and so the same result)."""
+        key = json.dumps(sorted((str(k), repr(v)) for k, v in values.items()))
+        digest = hashlib.sha256(("%d|%s" % (self.seed, key)).encode("utf-8")).digest()
+        return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
     def _format_id(self, number):
         return "{:0{}d}".format(number, len(str(self.max_trials)))
@@ -121,7 +126,7 @@ class Oracle:
         status = response["status"]
         hps = self.hyperparameters.copy()
         hps.values = dict(response.get("values") or {})
-        trial = Trial(hps, trial_id=trial_id, status=status, seed=self._trial_seed(trial_id))
+        trial = Trial(hps, trial_id=trial_id, status=status, seed=self._trial_seed(hps.values))
         if status == TrialStatus.RUNNING:
             self._record_values(trial)
             self.trials[trial_id] = trial

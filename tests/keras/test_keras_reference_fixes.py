@@ -112,3 +112,50 @@ def test_metric_given_as_a_string_is_logged_under_that_string():
     hist = model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y))
     assert sorted(hist.history) == sorted(["loss", "AUC", "precision", "Recall", "val_loss",
                                            "val_AUC", "val_precision", "val_Recall"])
+
+
+def _masked_pair():
+    import ndflow as tf
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 4, 3)).astype(np.float32)
+    b = rng.normal(size=(2, 4, 3)).astype(np.float32)
+    ma = np.array([[1, 1, 0, 0], [1, 0, 1, 0]], bool)
+    mb = np.array([[1, 0, 1, 0], [1, 1, 1, 0]], bool)
+    return a, b, ma, mb, [tf.constant(ma), tf.constant(mb)]
+
+
+def test_merge_layers_or_the_masks_and_skip_masked_entries():
+    from ndflow.keras.engine.masking import get_keras_mask
+    a, b, ma, mb, masks = _masked_pair()
+    either = ma | mb
+    for name in ("Add", "Subtract", "Average", "Multiply", "Maximum", "Minimum"):
+        out = getattr(keras.layers, name)()([a, b], mask=masks)
+        np.testing.assert_array_equal(get_keras_mask(out).numpy(), either, err_msg=name)
+    # no mask when one input has none
+    out = keras.layers.Add()([a, b], mask=[masks[0], None])
+    assert get_keras_mask(out) is None
+    # Multiply: a masked entry counts as 1; steps masked everywhere become 0
+    fa, fb = ma[..., None], mb[..., None]
+    want = np.where(fa, a, 1) * np.where(fb, b, 1) * either[..., None]
+    np.testing.assert_allclose(keras.layers.Multiply()([a, b], mask=masks).numpy(), want,
+                               rtol=1e-6)
+    # Maximum/Minimum: a masked entry never wins
+    for name, fn in (("Maximum", np.maximum), ("Minimum", np.minimum)):
+        want = np.where(fa & fb, fn(a, b), np.where(fa, a, b))
+        np.testing.assert_allclose(getattr(keras.layers, name)()([a, b], mask=masks).numpy(),
+                                   want, rtol=1e-6, err_msg=name)
+    # Add and Average do not look at the masks for their values
+    np.testing.assert_allclose(keras.layers.Add()([a, b], mask=masks).numpy(), a + b,
+                               rtol=1e-6)
+
+
+def test_concatenate_concatenates_the_masks():
+    from ndflow.keras.engine.masking import get_keras_mask
+    a, b, ma, mb, masks = _masked_pair()
+    out = keras.layers.Concatenate(axis=1)([a, b], mask=masks)
+    np.testing.assert_array_equal(get_keras_mask(out).numpy(), np.concatenate([ma, mb], 1))
+    out = keras.layers.Concatenate(axis=1)([a, b], mask=[masks[0], None])
+    np.testing.assert_array_equal(get_keras_mask(out).numpy(),
+                                  np.concatenate([ma, np.ones_like(mb)], 1))
+    out = keras.layers.Concatenate()([a, b], mask=masks)  # features axis: any of them
+    np.testing.assert_array_equal(get_keras_mask(out).numpy(), ma | mb)

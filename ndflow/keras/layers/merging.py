@@ -64,6 +64,45 @@ class _Merge(Layer):
         self._check_list(input_shape)
         return _broadcast_shapes(self, [tuple(s) for s in input_shape])
 
+    def compute_mask(self, inputs, mask=None):
+        # as in Keras: a step is kept when any input keeps it (no mask if an input has none)
+        if not isinstance(mask, (list, tuple)):
+            return mask
+        if any(m is None for m in mask):
+            return None
+        out = mask[0]
+        for m in mask[1:]:
+            out = M.logical_or(out, m)
+        return out
+
+
+def _full_mask(m, x):
+    """A (batch, steps) mask broadcast to the shape of ``x`` (batch, steps, features)."""
+    if len(m.shape) < len(x.shape):
+        m = A.expand_dims(m, -1)
+    return A.broadcast_to(m, list(x._value.shape))
+
+
+def _masked_extremum(op, inputs, mask):
+    """Keras's Maximum/Minimum with masks: a masked entry takes the other operand's value,
+    so it never wins; steps masked in every input stay masked."""
+    masks = mask if isinstance(mask, (list, tuple)) else [None] * len(inputs)
+    out, out_mask = None, None
+    for x, m in zip(inputs, masks):
+        if m is not None:
+            m = _full_mask(m, x)
+        if out is None:
+            out, out_mask = x, m
+            continue
+        if m is not None:
+            x = M.where(m, x, out)
+        if out_mask is not None:
+            out = M.where(out_mask, out, x)
+        out_mask = M.logical_or(out_mask, m) if (m is not None and out_mask is not None) \
+            else None
+        out = op(out, x)
+    return out
+
 
 class Add(_Merge):
     def _merge(self, a, b):
@@ -87,15 +126,42 @@ class Multiply(_Merge):
     def _merge(self, a, b):
         return M.multiply(a, b)
 
+    def call(self, inputs, mask=None):
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return super().call(inputs)
+        # Keras: masked entries count as 1; steps masked in every input become 0
+        all_masked = all(m is not None for m in mask)
+        out, keep = None, None
+        for x, m in zip(inputs, mask):
+            if m is not None:
+                m = _full_mask(m, x)
+                x = M.where(m, x, M.ones_like(x))
+                if all_masked:
+                    keep = m if keep is None else M.logical_or(keep, m)
+            out = x if out is None else M.multiply(out, x)
+        if all_masked:
+            out = M.where(keep, out, M.zeros_like(out))
+        return out
+
 
 class Maximum(_Merge):
     def _merge(self, a, b):
         return M.maximum(a, b)
 
+    def call(self, inputs, mask=None):
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return super().call(inputs)
+        return _masked_extremum(M.maximum, inputs, mask)
+
 
 class Minimum(_Merge):
     def _merge(self, a, b):
         return M.minimum(a, b)
+
+    def call(self, inputs, mask=None):
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return super().call(inputs)
+        return _masked_extremum(M.minimum, inputs, mask)
 
 
 class Average(_Merge):
@@ -124,6 +190,15 @@ class Concatenate(_Merge):
         if not isinstance(inputs, (list, tuple)):
             self._check_list(None)
         return A.concat(list(inputs), axis=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        # as in Keras: the masks are concatenated like the inputs (an unmasked input counts
+        # as all kept), then a step is kept if any of its features is
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        full = [A.ones_like(x, dtype="bool") if m is None else _full_mask(m, x)
+                for x, m in zip(inputs, mask)]
+        return R.reduce_any(A.concat(full, axis=self.axis), axis=-1)
 
     def compute_output_shape(self, input_shape):
         self._check_list(input_shape)
