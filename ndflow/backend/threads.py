@@ -1,21 +1,25 @@
-"""How many threads the BLAS library behind NumPy uses.
+"""How many threads ndflow computes with.
 
-ndflow runs many small matrix products (a batch of 32 through a Dense layer is a
-32x784x128 matmul).  A multi-threaded BLAS spends longer waking and synchronising its
-threads than computing such products, and its busy-waiting threads compete with Python
-for the cores: measured on a 2-core machine, an epoch of the quickstart model ran 7-10x
-slower with OpenBLAS's default thread pool than with one thread (benchmarks/RESULTS.md).
-So ndflow asks the BLAS for ONE thread when it is imported, unless told otherwise:
+Two kinds of threads work inside ndflow's ops:
 
-* ``NDFLOW_NUM_THREADS=n`` in the environment: use n threads (``0`` or ``auto``: leave the
-  BLAS library's own default alone);
-* ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` set by the user:
-  respected, ndflow changes nothing;
-* at run time: ``tf.config.threading.set_intra_op_parallelism_threads(n)``.
+* the BLAS library behind NumPy runs each matrix product on its own threads.  ndflow
+  runs many small products (a batch of 32 through a Dense layer is a 32x784x128 matmul),
+  and a multi-threaded BLAS's busy-waiting threads fight every other process for the
+  cores: on a 2-core machine under load, an epoch of the quickstart model ran 7-10x
+  slower with OpenBLAS's default pool than with one thread, and one matmul up to 300x
+  slower (benchmarks/RESULTS.md).  So ndflow asks the BLAS for ONE thread when it is
+  imported, unless the user set ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` /
+  ``MKL_NUM_THREADS`` (then ndflow changes nothing);
+* ndflow's own batch-sliced kernels (convolution and pooling, ``ops/conv_ops.py``)
+  share a batch among ``kernel_threads()`` threads, which sleep when idle.  Default:
+  every core this process may use, or one when the BLAS itself runs several threads
+  (two layers of threads on the same cores only get in each other's way).
+  ``NDFLOW_NUM_THREADS=n`` in the environment or, at run time,
+  ``tf.config.threading.set_intra_op_parallelism_threads(n)`` set this count.
 
 The BLAS is found among the shared libraries this process has loaded (Linux
 ``/proc/self/maps``) and told through its ``*_set_num_threads`` function (OpenBLAS,
-NumPy's bundled scipy-openblas, MKL).  Elsewhere this is a no-op.
+NumPy's bundled scipy-openblas, MKL).  Elsewhere setting the BLAS count does nothing.
 """
 import os
 
@@ -64,15 +68,39 @@ def get_blas_threads():
 
 
 def apply_default():
-    """Called once when ndflow is imported (see the module docstring)."""
-    want = os.environ.get("NDFLOW_NUM_THREADS")
-    if want is None:
-        if any(v in os.environ for v in _USER_VARS):
-            return
-        want = "1"
-    if want.strip().lower() in ("0", "auto", ""):
+    """Called once when ndflow is imported: one BLAS thread unless the user chose."""
+    if any(v in os.environ for v in _USER_VARS):
         return
     try:
-        set_blas_threads(int(want))
+        set_blas_threads(1)
     except (ValueError, OSError, AttributeError):
         pass
+
+
+_kernel = {"threads": None}
+
+
+def kernel_threads():
+    """How many threads ndflow's batch-sliced kernels share a batch among (see above)."""
+    n = _kernel["threads"]
+    if n is None:
+        want = os.environ.get("NDFLOW_NUM_THREADS", "").strip().lower()
+        n = int(want) if want.isdigit() else 0
+        if n == 0:
+            try:
+                n = len(os.sched_getaffinity(0))
+            except (AttributeError, OSError):
+                n = os.cpu_count() or 1
+            if n > 1 and (get_blas_threads() or 1) > 1:
+                n = 1
+        _kernel["threads"] = n
+    return n
+
+
+def set_kernel_threads(n):
+    """Use ``n`` threads in ndflow's batch-sliced kernels (0: back to the default)."""
+    n = int(n)
+    if n < 0:
+        raise ValueError("set_kernel_threads: expected a thread count >= 0 (0: the "
+                         "default), got %d." % n)
+    _kernel["threads"] = n or None

@@ -74,21 +74,21 @@ class experimental:
 
 
 class threading:
-    """``tf.config.threading``: the intra-op count sets the BLAS thread count (see
-    ndflow/backend/threads.py; ndflow runs one BLAS thread by default); 0 means all cores."""
+    """``tf.config.threading``: the intra-op count is how many threads ndflow's own kernels
+    (convolution, pooling) share a batch among; 0 means the default (every core).  The
+    BLAS keeps one thread (see ndflow/backend/threads.py)."""
     _intra = [0]
     _inter = [0]
 
     @staticmethod
     def set_intra_op_parallelism_threads(num_threads):
-        import os
         from ndflow.backend import threads as _threads
         n = int(num_threads)
         if n < 0:
-            raise ValueError("set_intra_op_parallelism_threads expects a count >= 0 (0: all "
-                             "cores), got %d." % n)
+            raise ValueError("set_intra_op_parallelism_threads expects a count >= 0 (0: the "
+                             "default, every core), got %d." % n)
         threading._intra[0] = n
-        _threads.set_blas_threads(n or os.cpu_count() or 1)
+        _threads.set_kernel_threads(n)
 
     @staticmethod
     def get_intra_op_parallelism_threads():

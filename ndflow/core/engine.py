@@ -39,6 +39,15 @@ def active_tapes():
     """The tapes entered in this thread, innermost last."""
     return _tls.tapes
 
+
+def is_recording():
+    """Whether some tape records in this thread: a forward pass may then keep what its
+    backward pass will need, and a backward pass must be written with ndflow ops."""
+    for tape in _tls.tapes:
+        if tape._recording:
+            return True
+    return False
+
 _holding = weakref.WeakSet()  # tapes that may hold recorded ops (see snapshot_variable)
 
 

@@ -118,7 +118,7 @@ def _nested_recording():
 
     Then the fused ops below write their gradient with ndflow ops; otherwise they use
     plain NumPy, which is what every training step needs and is several ops cheaper."""
-    return any(t._recording for t in _engine.active_tapes())
+    return _engine.is_recording()
 
 
 class SparseSoftmaxCrossEntropy(Op):

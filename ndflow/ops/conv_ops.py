@@ -36,11 +36,13 @@ import os
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ndflow.core.engine import active_tapes
+from ndflow.backend.memory import keep_freed_memory
+from ndflow.backend.threads import kernel_threads, set_kernel_threads
+from ndflow.core.engine import is_recording
 from ndflow.ops._base import Op, execute, convert, wrap, InvalidArgumentError
 
 __all__ = ["ConvConfig", "conv", "conv_transpose", "conv_config", "parallel_batches",
-           "recording", "set_kernel_threads", "kernel_threads"]
+           "set_kernel_threads", "kernel_threads"]
 
 
 # ---- running a kernel over slices of the batch, on a few threads -------------------------------
@@ -49,42 +51,7 @@ __all__ = ["ConvConfig", "conv", "conv_transpose", "conv_config", "parallel_batc
 # CNN (benchmarks/bench_cnn.py): slices of 4-16 images beat whole-batch kernels by 10-20 %
 # on one thread, because the bias/relu/col2im passes then read cached data.
 _CHUNK_BYTES = 1 << 20
-_state = {"threads": None, "pool": None, "pool_size": 0, "malloc_set": False}
-
-
-def kernel_threads():
-    """How many threads the convolution and pooling kernels share a batch among.
-
-    ``NDFLOW_NUM_THREADS`` (a count; 0 or ``auto``: every core) when set, otherwise every
-    core this process may run on; but one when the BLAS library itself runs several
-    threads (it then parallelizes each GEMM, and splitting the batch as well would put
-    two layers of threads on the same cores).  Unlike a multi-threaded BLAS, these
-    threads sleep when idle, and the calling thread works through the slices too, so a
-    busy machine slows a step down no more than running on one thread would."""
-    n = _state["threads"]
-    if n is None:
-        want = os.environ.get("NDFLOW_NUM_THREADS", "").strip().lower()
-        n = int(want) if want.isdigit() else 0
-        if n == 0:
-            try:
-                n = len(os.sched_getaffinity(0))
-            except (AttributeError, OSError):
-                n = os.cpu_count() or 1
-        from ndflow.backend.threads import get_blas_threads
-        if n > 1 and (get_blas_threads() or 1) > 1:
-            n = 1
-        _state["threads"] = n
-    return n
-
-
-def set_kernel_threads(n):
-    """Use ``n`` threads in the convolution and pooling kernels (0: back to the default
-    of ``kernel_threads``)."""
-    n = int(n)
-    if n < 0:
-        raise ValueError("set_kernel_threads: expected a thread count >= 0 (0: the "
-                         "default), got %d." % n)
-    _state["threads"] = n or None
+_state = {"pool": None, "pool_size": 0}
 
 
 def _pool(size):
@@ -107,33 +74,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def _keep_freed_memory():
-    """Ask glibc's malloc to keep freed blocks for reuse instead of returning them to the
-    operating system (once per process, on the first convolution or pooling kernel).
-
-    A training step allocates and frees the same large arrays every time (im2col matrices,
-    layer outputs and their gradients: about 70 MB per step of the small CNN).  With
-    glibc's default thresholds most of them go back to the kernel when freed and are
-    page-faulted in again, zero-filled, on the next step: ~6000 faults and 15-20 ms per
-    step of the small CNN on the development machine (benchmarks/RESULTS.md).  Blocks
-    under 64 MB now come from the heap, which keeps up to 256 MB of free memory.
-    Elsewhere than glibc this does nothing."""
-    try:
-        import ctypes
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, 64 << 20)
-    mallopt(m_trim_threshold, 256 << 20)
-
-
-def recording():
-    """Whether a gradient tape is recording in this thread (so that a forward pass may
-    keep what its backward pass will need)."""
-    return any(tape._recording for tape in active_tapes())
-
-
 def batch_slices(batch, example_bytes):
     """Consecutive (start, stop) slices of ``range(batch)``, each holding about
     ``_CHUNK_BYTES`` of an array that takes ``example_bytes`` per example."""
@@ -148,9 +88,7 @@ def parallel_batches(fn, batch, example_bytes):
     alone, not on the thread count, so results are the same with any number of threads.
     The calling thread and up to ``kernel_threads() - 1`` pool threads take slices in turn
     until none is left."""
-    if not _state["malloc_set"]:
-        _state["malloc_set"] = True
-        _keep_freed_memory()
+    keep_freed_memory()
     slices = batch_slices(batch, example_bytes)
     helpers = min(kernel_threads(), len(slices)) - 1
     if helpers <= 0:
@@ -311,8 +249,9 @@ def _filled(value, shape, dtype):
 
 def _relu_inplace(a):
     # np.maximum against an array of zeros: ~3x faster than against the scalar 0, which
-    # NumPy does not vectorize
-    np.maximum(a, _filled(0, a.shape, a.dtype), out=a)
+    # NumPy does not vectorize (the cached zeros only for slice-sized arrays)
+    zero = _filled(0, a.shape, a.dtype) if a.nbytes <= 4 * _CHUNK_BYTES else 0
+    np.maximum(a, zero, out=a)
 
 
 def _im2col_matrix(xp, cfg, ones_column=False):
@@ -558,7 +497,7 @@ class Conv(Op):
         return y
 
     def backward(self, dy):
-        if self.cfg.groups == 1 and not recording():
+        if self.cfg.groups == 1 and not is_recording():
             return self._backward_sweep(dy._value)
         x, w = self.inputs[0], self.inputs[1]
         if self.relu:

@@ -8,7 +8,8 @@ the window and combine whole strided slices of the input with one NumPy call eac
 import numpy as np
 
 from ndflow.ops._base import Op, execute, convert, InvalidArgumentError
-from ndflow.ops.conv_ops import conv_config, parallel_batches, recording, _tuple
+from ndflow.core.engine import is_recording
+from ndflow.ops.conv_ops import conv_config, parallel_batches, _tuple
 
 __all__ = ["max_pool", "avg_pool", "pool_config"]
 
@@ -106,7 +107,7 @@ class MaxPool(Op):
         xp = _pad(x, self.cfg, _lowest(x.dtype))
         y = np.empty((x.shape[0],) + self.cfg.out_spatial + (x.shape[-1],), x.dtype)
         offsets = _offsets(self.cfg)
-        hits = [np.empty(y.shape, bool) for _ in offsets] if recording() else None
+        hits = [np.empty(y.shape, bool) for _ in offsets] if is_recording() else None
 
         def run(b0, b1):
             xs, ys = xp[b0:b1], y[b0:b1]

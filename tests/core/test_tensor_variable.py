@@ -328,11 +328,11 @@ def test_debugging_assertions():
         tf.debugging.assert_shapes([(tf.ones((2, 3)), ("N", 3)), (tf.ones(3), ("N",))])
 
 
-def test_blas_threads_default_and_setting():
+def test_thread_defaults_and_settings():
     code = ("import os; import ndflow as tf; from ndflow.backend import threads; "
-            "a = threads.get_blas_threads(); "
-            "tf.config.threading.set_intra_op_parallelism_threads(2); "
-            "print(a, threads.get_blas_threads(), "
+            "a = threads.get_blas_threads(); k = threads.kernel_threads(); "
+            "tf.config.threading.set_intra_op_parallelism_threads(3); "
+            "print(a, k, threads.get_blas_threads(), threads.kernel_threads(), "
             "tf.config.threading.get_intra_op_parallelism_threads())")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {k: v for k, v in os.environ.items()
@@ -341,10 +341,15 @@ def test_blas_threads_default_and_setting():
     env["PYTHONPATH"] = root
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
-    assert out == ["1", "2", "2"]
-    env["OPENBLAS_NUM_THREADS"] = "2"   # the user's own setting is left alone
-    code = code.replace("set_intra_op_parallelism_threads(2)",
-                        "get_intra_op_parallelism_threads()")
+    cores = len(os.sched_getaffinity(0))
+    # one BLAS thread; ndflow's kernels on every core; the intra-op count sets the latter
+    assert out == ["1", str(cores), "1", "3", "3"]
+    env["NDFLOW_NUM_THREADS"] = "5"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
-    assert out[0] == "2"
+    assert out[:2] == ["1", "5"]
+    del env["NDFLOW_NUM_THREADS"]
+    env["OPENBLAS_NUM_THREADS"] = "2"   # the user's own BLAS setting is left alone
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[:2] == ["2", "1"]        # and ndflow's kernels then keep to one thread

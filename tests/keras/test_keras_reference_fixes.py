@@ -139,9 +139,9 @@ def test_merge_layers_or_the_masks_and_skip_masked_entries():
     want = np.where(fa, a, 1) * np.where(fb, b, 1) * either[..., None]
     np.testing.assert_allclose(keras.layers.Multiply()([a, b], mask=masks).numpy(), want,
                                rtol=1e-6)
-    # Maximum/Minimum: a masked entry never wins
+    # Maximum/Minimum: a masked entry never wins (where both are masked: the first input)
     for name, fn in (("Maximum", np.maximum), ("Minimum", np.minimum)):
-        want = np.where(fa & fb, fn(a, b), np.where(fa, a, b))
+        want = np.where(fa & fb, fn(a, b), np.where(fb & ~fa, b, a))
         np.testing.assert_allclose(getattr(keras.layers, name)()([a, b], mask=masks).numpy(),
                                    want, rtol=1e-6, err_msg=name)
     # Add and Average do not look at the masks for their values
@@ -159,3 +159,38 @@ def test_concatenate_concatenates_the_masks():
                                   np.concatenate([ma, np.ones_like(mb)], 1))
     out = keras.layers.Concatenate()([a, b], mask=masks)  # features axis: any of them
     np.testing.assert_array_equal(get_keras_mask(out).numpy(), ma | mb)
+
+
+def test_text_vectorization_lowercases_ascii_only_like_tf_strings_lower():
+    tv = keras.layers.TextVectorization()
+    tv.adapt(["Ünïcode ÜNÏCODE Straße ABC"])
+    # only A-Z are lowered (tf.strings.lower without an encoding)
+    assert sorted(tv.get_vocabulary()[2:]) == sorted(["ÜnÏcode", "Ünïcode", "straße", "abc"])
+
+
+def test_text_vectorization_without_split_keeps_the_input_shape():
+    tv = keras.layers.TextVectorization(split=None)
+    tv.adapt(["a b", "c", "a b"])
+    vocab = tv.get_vocabulary()
+    assert tv(["a b", "c", "zz"]).numpy().tolist() == [vocab.index("a b"), vocab.index("c"), 1]
+    assert tuple(tv(np.array([["a b"], ["c"]])).shape) == (2, 1)
+    assert tuple(tv("c").shape) == ()
+
+
+def test_resizing_crop_and_pad_to_aspect_ratio():
+    img = np.arange(5 * 7, dtype=np.float32).reshape(1, 5, 7, 1)
+    # crop: the window of ratio 4:3 is 5 x int(5 * 4 / 3) = 5 x 6, columns 0..5
+    # (start int((7 - 6) / 2) = 0); nearest resize of a 5 x 6 image to 3 x 4
+    out = keras.layers.Resizing(3, 4, interpolation="nearest", crop_to_aspect_ratio=True)(img)
+    crop = img[0, :, 0:6, 0]
+    rows = np.floor((np.arange(3) + 0.5) * 5 / 3).astype(int)
+    cols = np.floor((np.arange(4) + 0.5) * 6 / 4).astype(int)
+    np.testing.assert_array_equal(out.numpy()[0, :, :, 0], crop[rows][:, cols])
+    # pad: ratio 1:2 needs 5 x 10 -> width int(5 * 2 / 1) = 10, (10 - 7) // 2 = 1 column of
+    # fill_value on each side (the result is 5 x 9), then resized to 2 x 4
+    out = keras.layers.Resizing(2, 4, interpolation="nearest", pad_to_aspect_ratio=True,
+                                fill_value=-1.0)(img)
+    padded = np.pad(img[0, :, :, 0], [[0, 0], [1, 1]], constant_values=-1.0)
+    rows = np.floor((np.arange(2) + 0.5) * 5 / 2).astype(int)
+    cols = np.floor((np.arange(4) + 0.5) * 9 / 4).astype(int)
+    np.testing.assert_array_equal(out.numpy()[0, :, :, 0], padded[rows][:, cols])

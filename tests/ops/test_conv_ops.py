@@ -432,11 +432,12 @@ def test_kernel_threads_policy(monkeypatch):
     """NDFLOW_NUM_THREADS sets the count; a BLAS that runs several threads itself gets the
     cores alone (one kernel thread)."""
     from ndflow.backend import threads
-    monkeypatch.setitem(conv_ops._state, "threads", None)
+    monkeypatch.setitem(threads._kernel, "threads", None)
     monkeypatch.setenv("NDFLOW_NUM_THREADS", "3")
     monkeypatch.setattr(threads, "get_blas_threads", lambda: 1)
     assert conv_ops.kernel_threads() == 3
-    monkeypatch.setitem(conv_ops._state, "threads", None)
+    monkeypatch.setitem(threads._kernel, "threads", None)
+    monkeypatch.delenv("NDFLOW_NUM_THREADS")
     monkeypatch.setattr(threads, "get_blas_threads", lambda: 4)
     assert conv_ops.kernel_threads() == 1
     conv_ops.set_kernel_threads(2)

@@ -80,10 +80,19 @@ class Resizing(Layer):
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
                  data_format=None, **kwargs):
-        kwargs.pop("pad_to_aspect_ratio", None)
-        kwargs.pop("fill_mode", None)
-        kwargs.pop("fill_value", None)
+        pad_to_aspect_ratio = bool(kwargs.pop("pad_to_aspect_ratio", False))
+        fill_mode = kwargs.pop("fill_mode", "constant")
+        fill_value = float(kwargs.pop("fill_value", 0.0))
         super().__init__(**kwargs)
+        if fill_mode != "constant":
+            raise ValueError("Resizing: fill_mode must be 'constant' (as in Keras), got %r."
+                             % (fill_mode,))
+        if pad_to_aspect_ratio and crop_to_aspect_ratio:
+            raise ValueError("Resizing: set only one of pad_to_aspect_ratio and "
+                             "crop_to_aspect_ratio.")
+        self.pad_to_aspect_ratio = pad_to_aspect_ratio
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
         self.height = int(height)
         self.width = int(width)
         if str(interpolation).lower() not in ("bilinear", "nearest"):
@@ -100,10 +109,23 @@ class Resizing(Layer):
             off = 1 if x._value.ndim == 4 else 0
             h_ax = off + (1 if cf else 0)
             h, w = x._value.shape[h_ax], x._value.shape[h_ax + 1]
-            target = self.width / self.height
-            ch = min(h, int(round(w / target)))
-            cw = min(w, int(round(h * target)))
+            # as Keras: the largest window of the target ratio, sizes truncated (not rounded)
+            ch = max(1, min(h, int(w * self.height / self.width)))
+            cw = max(1, min(w, int(h * self.width / self.height)))
             x = _center_crop(x, ch, cw, h_ax)
+        elif self.pad_to_aspect_ratio:
+            # as Keras: grow the short side to the target ratio with fill_value, the same
+            # number of rows (columns) on both sides
+            cf = self.data_format == "channels_first"
+            off = 1 if x._value.ndim == 4 else 0
+            h_ax = off + (1 if cf else 0)
+            h, w = x._value.shape[h_ax], x._value.shape[h_ax + 1]
+            top = (max(h, int(w * self.height / self.width)) - h) // 2
+            left = (max(w, int(h * self.width / self.height)) - w) // 2
+            if top or left:
+                pads = [[0, 0]] * x._value.ndim
+                pads[h_ax], pads[h_ax + 1] = [top, top], [left, left]
+                x = _A.pad(x, pads, constant_values=self.fill_value)
         return resize_images(x, (self.height, self.width), self.interpolation,
                              self.data_format)
 
@@ -119,6 +141,8 @@ class Resizing(Layer):
         config.update({"height": self.height, "width": self.width,
                        "interpolation": self.interpolation,
                        "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                       "pad_to_aspect_ratio": self.pad_to_aspect_ratio,
+                       "fill_mode": self.fill_mode, "fill_value": self.fill_value,
                        "data_format": self.data_format})
         return config
 

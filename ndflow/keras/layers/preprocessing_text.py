@@ -263,6 +263,9 @@ class IntegerLookup(_IndexLookup):
 
 
 _PUNCT = re.compile("[%s]" % re.escape(_string.punctuation))
+# tf.strings.lower (what TF Keras's TextVectorization uses) lowercases ASCII letters only:
+# "Straße" -> "straße" but "Ünïcode" stays "Ünïcode"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 class TextVectorization(Layer):
@@ -315,7 +318,7 @@ class TextVectorization(Layer):
         if callable(self.standardize):
             s = _to_str(self.standardize(s))
         elif self.standardize in ("lower", "lower_and_strip_punctuation"):
-            s = s.lower()
+            s = s.translate(_ASCII_LOWER)
         if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
             s = _PUNCT.sub("", s)
         if self.split is None:
@@ -365,6 +368,13 @@ class TextVectorization(Layer):
         texts, scalar = self._texts(inputs)
         seqs = [self._lookup._lookup(np.array(self._tokens(t), dtype=object)).tolist()
                 for t in texts]
+        if self.output_mode == "int" and self.split is None and not \
+                self.output_sequence_length:
+            # one token per text: the ids keep the input's shape, as in Keras
+            ids = np.array([s[0] if s else 0 for s in seqs], np.int64)
+            if scalar:
+                return Tensor(ids[0])
+            return Tensor(ids.reshape(-1, 1) if _array(inputs).ndim == 2 else ids)
         if self.output_mode == "int":
             length = self.output_sequence_length or max([len(s) for s in seqs] + [0])
             out = np.zeros((len(seqs), length), np.int64)
@@ -384,6 +394,9 @@ class TextVectorization(Layer):
 
     def compute_output_shape(self, input_shape):
         b = tuple(input_shape)[0] if len(tuple(input_shape)) else None
+        if self.output_mode == "int" and self.split is None and not \
+                self.output_sequence_length:
+            return tuple(input_shape)
         if self.output_mode == "int":
             return (b, self.output_sequence_length)
         depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else \
