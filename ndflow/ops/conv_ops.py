@@ -11,7 +11,7 @@ Formulation (chosen by measurement, see benchmarks/bench_cnn.py and RESULTS.md):
   the output.  The bias rides in the same GEMM (a column of ones in the matrix) and the
   relu follows on the still cache-resident result;
 * filter gradient: a GEMM of the same im2col matrix (kept from the forward pass) with the
-  output gradient;
+  output gradient, computed transposed (``dy.T @ cols``, the faster orientation);
 * input gradient: one GEMM per kernel offset, added into a strided slice of the input
   gradient (faster than one big GEMM and a column scatter);
 * depthwise convolution (one input channel per group): an elementwise multiply-add per
@@ -443,6 +443,17 @@ def _backprop_input(dy, w, cfg, cin):
 _FILTER_SLICES = 4
 
 
+def _filter_grad_t(cols, d):
+    """The filter gradient of one slice, transposed: ``d.T @ cols``, (out_channels, K).
+    For row-major columns this orientation of the GEMM measured ~12 % faster than
+    ``cols.T @ d`` (7.8 against 8.8 ms on one core at the small CNN's second layer);
+    the offset-major columns of a one-channel input keep ``cols.T @ d``, which reads
+    them in their stored order (the other orientation measured no faster there)."""
+    if cols.strides[0] == cols.itemsize:   # offset-major: cols.T is the stored layout
+        return (cols.T @ d).T
+    return d.T @ cols
+
+
 def _backprop_filter(cols, dy, cfg, w_shape):
     cout = dy.shape[-1]
     dy2 = dy.reshape(-1, cout)
@@ -455,9 +466,9 @@ def _backprop_filter(cols, dy, cfg, w_shape):
         parts = {}
 
         def run(b0, b1):
-            parts[b0] = cols[b0 * per:b1 * per].T @ dy2[b0 * per:b1 * per]
+            parts[b0] = _filter_grad_t(cols[b0 * per:b1 * per], dy2[b0 * per:b1 * per])
         parallel_batches(run, b, per * max(k, cout) * dy.itemsize // _FILTER_SLICES)
-        return _sum_in_order(parts).reshape(w_shape)
+        return np.ascontiguousarray(_sum_in_order(parts).T).reshape(w_shape)
     g = cfg.groups
     cin = w_shape[-2] * g
     k = int(np.prod(cfg.kernel))
@@ -546,7 +557,7 @@ class Conv(Op):
                 d = d * (y2[b0 * per:b1 * per] > 0)
             if need_w:
                 c = cols[b0 * per:b1 * per]
-                dw_parts[b0] = (c if ones_row else c[:, :k]).T @ d
+                dw_parts[b0] = _filter_grad_t(c if ones_row else c[:, :k], d)
             if need_b and not ones_row:
                 db_parts[b0] = _filled(1, d.shape[0], d.dtype) @ d
             if need_x:
@@ -555,10 +566,10 @@ class Conv(Op):
         gx = wrap(_crop(dxp, cfg)) if need_x else None
         gw = gb = None
         if need_w:
-            dw = _sum_in_order(dw_parts)
-            gw = wrap(dw[:k].reshape(w.shape))
+            dw = _sum_in_order(dw_parts)   # transposed: (out_channels, K [+ 1])
+            gw = wrap(np.ascontiguousarray(dw[:, :k].T).reshape(w.shape))
             if ones_row:
-                gb = wrap(dw[k])
+                gb = wrap(dw[:, k].copy())
         if need_b and not ones_row:
             gb = wrap(_sum_in_order(db_parts))
         if len(self.inputs) == 3:

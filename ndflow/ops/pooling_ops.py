@@ -67,25 +67,34 @@ def _scatter(parts, cfg, x_shape, dtype):
 #
 # Forward and gradient run over cache-sized slices of the batch (``parallel_batches``), so
 # the passes each one makes over its slice (one per window offset) read cached data.  When
-# a tape is recording, the forward pass also marks each window's maximum while the slice
-# is still in the cache (about 2x cheaper than finding it again in the backward pass).
+# a tape is recording, the forward pass also notes, per output, which window offset holds
+# the maximum (one small integer per output, found with one comparison per offset while
+# the slice is in the cache): the gradient then needs no pass over the input.
 
 def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _first_max(xp, y, offsets, out=None):
-    """Per window offset, a boolean array (output-shaped) marking the outputs whose
-    maximum sits at that offset; on ties only the first offset wins, as in TensorFlow.
-    ``out``: optional arrays to write them into, one per offset."""
-    hits = [np.equal(xp[sl], y, out=None if out is None else out[i])
-            for i, sl in enumerate(offsets)]
-    taken = hits[0].copy()
-    for i, hit in enumerate(hits[1:], 1):
-        hit &= ~taken
-        if i < len(hits) - 1:
-            taken |= hit
-    return hits
+def _argmax_dtype(offsets):
+    return np.min_scalar_type(len(offsets) - 1)
+
+
+def _window_max(xs, ys, offsets, argmax=None):
+    """``ys`` = the maximum of each window of ``xs`` (padded input, one slice of the
+    batch); ``argmax`` (optional, output-shaped): the index in ``offsets`` of each window's
+    first maximum (on ties the first offset wins, as in TensorFlow)."""
+    np.copyto(ys, xs[offsets[0]])
+    if argmax is None:
+        for sl in offsets[1:]:
+            np.maximum(ys, xs[sl], out=ys)
+        return
+    argmax.fill(0)
+    above = np.empty(ys.shape, bool)
+    for k, sl in enumerate(offsets[1:], 1):
+        np.greater(xs[sl], ys, out=above)   # strictly greater: a tie keeps the earlier max
+        np.maximum(ys, xs[sl], out=ys)
+        # argmax < k everywhere, so this sets argmax = k exactly where ``above``
+        np.maximum(argmax, np.multiply(above, k, dtype=argmax.dtype), out=argmax)
 
 
 def _disjoint(cfg):
@@ -101,79 +110,81 @@ def _tiles(cfg):
 class MaxPool(Op):
     def __init__(self, cfg):
         self.cfg = cfg
-        self.hits = None
+        self.argmax = None
 
     def forward(self, x):
         xp = _pad(x, self.cfg, _lowest(x.dtype))
         y = np.empty((x.shape[0],) + self.cfg.out_spatial + (x.shape[-1],), x.dtype)
         offsets = _offsets(self.cfg)
-        hits = [np.empty(y.shape, bool) for _ in offsets] if is_recording() else None
+        argmax = np.empty(y.shape, _argmax_dtype(offsets)) if is_recording() else None
 
         def run(b0, b1):
-            xs, ys = xp[b0:b1], y[b0:b1]
-            np.copyto(ys, xs[offsets[0]])
-            for sl in offsets[1:]:
-                np.maximum(ys, xs[sl], out=ys)
-            if hits is not None:
-                _first_max(xs, ys, offsets, [h[b0:b1] for h in hits])
+            _window_max(xp[b0:b1], y[b0:b1], offsets,
+                        None if argmax is None else argmax[b0:b1])
         parallel_batches(run, x.shape[0], xp[:1].nbytes)
-        self.hits = hits
+        self.argmax = argmax
         return y
 
     def backward(self, dy):
         x = self.inputs[0]._value
-        if self.hits is None:   # the forward ran while no tape was recording
-            xp = _pad(x, self.cfg, _lowest(x.dtype))
-            self.hits = _first_max(xp, self.outputs._value, _offsets(self.cfg))
-        return (execute(MaxPoolGrad(self.cfg, self.hits, x.shape), (dy,)),)
+        if self.argmax is None:   # the forward ran while no tape was recording
+            offsets = _offsets(self.cfg)
+            y = self.outputs._value
+            self.argmax = np.empty(y.shape, _argmax_dtype(offsets))
+            _window_max(_pad(x, self.cfg, _lowest(x.dtype)), np.empty_like(y), offsets,
+                        self.argmax)
+        return (execute(MaxPoolGrad(self.cfg, self.argmax, x.shape), (dy,)),)
 
 
 class MaxPoolGrad(Op):
-    """dx: each output gradient goes to the input element that was the window's max."""
+    """dx: each output gradient goes to the input element that was the window's max
+    (``argmax``: its window offset, as MaxPool found it)."""
 
-    def __init__(self, cfg, hits, x_shape):
+    def __init__(self, cfg, argmax, x_shape):
         self.cfg = cfg
-        self.hits = hits
+        self.argmax = argmax
         self.x_shape = x_shape
 
     def forward(self, dy):
-        cfg, hits = self.cfg, self.hits
+        cfg, argmax = self.cfg, self.argmax
         dxp = np.empty((self.x_shape[0],) + cfg.padded + (self.x_shape[-1],), dy.dtype)
         offsets = _offsets(cfg)
         disjoint, tiles = _disjoint(cfg), _tiles(cfg)
 
         def run(b0, b1):
-            d, dst = dy[b0:b1], dxp[b0:b1]
+            d, dst, a = dy[b0:b1], dxp[b0:b1], argmax[b0:b1]
+            hit = np.empty(a.shape, bool)
             if not tiles:   # when they tile, the slices below write every element
                 dst.fill(0)
-            for sl, hit in zip(offsets, hits):
+            for k, sl in enumerate(offsets):
+                np.equal(a, k, out=hit)
                 if disjoint:   # windows don't overlap: write each slice once
-                    np.multiply(d, hit[b0:b1], out=dst[sl])
+                    np.multiply(d, hit, out=dst[sl])
                 else:
-                    dst[sl] += d * hit[b0:b1]
+                    dst[sl] += d * hit
         parallel_batches(run, dy.shape[0], dxp[:1].nbytes)
         return _crop(dxp, cfg)
 
     def backward(self, g):
-        return (execute(MaxPoolGradGrad(self.cfg, self.hits), (g,)),)
+        return (execute(MaxPoolGradGrad(self.cfg, self.argmax), (g,)),)
 
 
 class MaxPoolGradGrad(Op):
     """Adjoint of MaxPoolGrad: pick each window's argmax element of ``g``."""
 
-    def __init__(self, cfg, hits):
+    def __init__(self, cfg, argmax):
         self.cfg = cfg
-        self.hits = hits
+        self.argmax = argmax
 
     def forward(self, g):
         gp = _pad(g, self.cfg, 0)
-        out = np.zeros(self.hits[0].shape, g.dtype)
-        for sl, hit in zip(_offsets(self.cfg), self.hits):
-            out += gp[sl] * hit
+        out = np.zeros(self.argmax.shape, g.dtype)
+        for k, sl in enumerate(_offsets(self.cfg)):
+            out += gp[sl] * (self.argmax == k)
         return out
 
     def backward(self, dy):
-        return (execute(MaxPoolGrad(self.cfg, self.hits, self.inputs[0]._value.shape),
+        return (execute(MaxPoolGrad(self.cfg, self.argmax, self.inputs[0]._value.shape),
                         (dy,)),)
 
 

@@ -13,6 +13,12 @@
 (attributes ``layer_names`` / ``weight_names``), group ``optimizer_weights``.
 ``save_weights`` writes the ``model_weights`` layout at the file's root.
 
+Files written by real Keras 3 load too (see :mod:`ndflow.keras.saving.keras3`): ``.keras``
+archives whose weights are in ``model.weights.h5`` (``layers/<key>/vars/<i>``, optimizer
+under ``optimizer/vars``), legacy ``.h5`` files whose weight and optimizer names are paths
+inside their groups, and ``.weights.h5`` files from ``save_weights``. Keras 2 ``.h5``
+files keep loading.
+
 Every write goes to a temporary file in the same folder, then ``os.replace``: a failed
 save leaves the previous file intact. Every load goes through the safe-mode gate of
 :mod:`ndflow.keras.saving.serialization`; no file content can run code.
@@ -35,6 +41,7 @@ FORMAT_VERSION = 1
 _ZIP_MAGIC = b"PK\x03\x04"
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _WEIGHTS_NPZ = "model.weights.npz"
+_KERAS3_WEIGHTS = "model.weights.h5"      # Keras 3 archives
 
 
 def _versions():
@@ -224,6 +231,11 @@ def _read_keras_zip(filepath, need_config=True):
                     filepath, ", ".join(sorted(missing)), ", ".join(sorted(names)[:10])))
         metadata = _read_json(zf, "metadata.json", filepath)
         config = _read_json(zf, "config.json", filepath) if "config.json" in names else None
+        if metadata.get("format") is None and _KERAS3_WEIGHTS in names and \
+                metadata.get("weights_file") is None:
+            # written by Keras 3: the weights are matched to layers once the model exists
+            data = zf.read(_KERAS3_WEIGHTS)
+            return config, metadata, _Keras3Weights(data, filepath), None
         if metadata.get("format") not in (None, FORMAT_NAME):
             raise ValueError("%s has format %r, not %r." % (filepath, metadata.get("format"),
                                                              FORMAT_NAME))
@@ -233,12 +245,33 @@ def _read_keras_zip(filepath, need_config=True):
                                  filepath, metadata.get("format_version"), FORMAT_VERSION))
         wname = metadata.get("weights_file", _WEIGHTS_NPZ)
         if wname not in names:
-            if "model.weights.h5" in names:
-                raise ValueError("%s was written by Keras 3 (weights in model.weights.h5); "
-                                 "ndflow reads .keras files written by ndflow." % filepath)
-            raise ValueError("%s lacks its weights (%s)." % (filepath, wname))
+            raise ValueError("%s lacks its weights: expected %s in the archive, found %s." % (
+                filepath, wname, ", ".join(sorted(names))))
         groups, opt = _read_npz(zf.read(wname), metadata, filepath)
     return config, metadata, groups, opt
+
+
+class _Keras3Weights:
+    """The ``model.weights.h5`` of a Keras 3 archive, read once the model is rebuilt
+    (Keras 3 names weight groups by layer class and position, not by layer name)."""
+
+    def __init__(self, data, filepath):
+        self.data = data
+        self.filepath = filepath
+
+    def read(self, model, read_optimizer=True):
+        """``(groups, optimizer_values)`` for ``model``."""
+        from ndflow.keras.saving import keras3
+        h5py = _h5py()
+        try:
+            with h5py.File(io.BytesIO(self.data), "r") as f:
+                groups = keras3.keras3_weight_groups(model, f, self.filepath)
+                opt = keras3.keras3_optimizer_values(f, self.filepath) \
+                    if read_optimizer else []
+        except (KeyError, OSError, RuntimeError) as e:
+            raise ValueError("%s: %s inside the archive is corrupt or truncated (%s)." % (
+                self.filepath, _KERAS3_WEIGHTS, e)) from None
+        return groups, opt
 
 
 def _read_npz(data, metadata, filepath):
@@ -293,23 +326,45 @@ def _attr_str(v):
     return str(v)
 
 
+def _describe_h5(h5group):
+    keys = sorted(h5group.keys())
+    attrs = sorted(h5group.attrs.keys())
+    return "groups/datasets [%s], attributes [%s]" % (", ".join(keys[:12]) + (
+        " ..." if len(keys) > 12 else ""), ", ".join(attrs[:12]))
+
+
 def _read_h5_groups(h5group, filepath):
     if "layer_names" not in h5group.attrs:
-        raise ValueError("%s holds no Keras weights (no 'layer_names' attribute)." % filepath)
+        where = "its root" if h5group.name == "/" else h5group.name
+        raise ValueError(
+            "%s holds no weights in a layout ndflow knows. Expected at %s a 'layer_names' "
+            "attribute listing one group per layer (Keras 2 / ndflow / Keras 3 legacy .h5), "
+            "or a 'layers' group with 'layers/<name>/vars/<i>' (Keras 3 .weights.h5); found "
+            "%s." % (filepath, where, _describe_h5(h5group)))
     groups = []
+    top = h5group.get("top_level_model_weights")     # Keras 3: the model's own variables
+    if top is not None and len(top.attrs.get("weight_names", [])):
+        groups.append(("top_level_model_weights", _read_h5_entries(top, filepath,
+                                                                   "the model itself")))
     for lname in [_attr_str(n) for n in h5group.attrs["layer_names"]]:
         if lname not in h5group:
             raise ValueError("%s is incomplete: layer %s is listed but missing." % (
                 filepath, lname))
-        g = h5group[lname]
-        entries = []
-        for wn in [_attr_str(n) for n in g.attrs.get("weight_names", [])]:
-            if wn not in g:
-                raise ValueError("%s is incomplete: weight %s of layer %s is missing." % (
-                    filepath, wn, lname))
-            entries.append((wn, np.asarray(g[wn][()])))
-        groups.append((lname, entries))
+        groups.append((lname, _read_h5_entries(h5group[lname], filepath, lname)))
     return groups
+
+
+def _read_h5_entries(g, filepath, lname):
+    """The datasets a layer group lists in ``weight_names``; a name is a path inside the
+    group (``kernel:0`` for Keras 2, ``sequential/dense/kernel`` for Keras 3)."""
+    entries = []
+    for wn in [_attr_str(n) for n in g.attrs.get("weight_names", [])]:
+        if wn not in g:
+            raise ValueError(
+                "%s is incomplete or in an unknown layout: layer %s lists weight %r but "
+                "its group holds %s." % (filepath, lname, wn, _describe_h5(g)))
+        entries.append((wn, np.asarray(g[wn][()])))
+    return entries
 
 
 def _save_h5(model, filepath, overwrite, include_optimizer):
@@ -349,7 +404,7 @@ def _open_h5(filepath):
                          "corrupt." % (filepath, e)) from None
 
 
-def _read_h5_model(filepath):
+def _read_h5_model(filepath, read_optimizer=True):
     with _open_h5(filepath) as f:
         try:
             if "model_config" not in f.attrs:
@@ -369,14 +424,30 @@ def _read_h5_model(filepath):
                 raise ValueError("%s has no 'model_weights' group." % filepath)
             groups = _read_h5_groups(f["model_weights"], filepath)
             opt = []
-            if "optimizer_weights" in f:
-                og = f["optimizer_weights"]
-                names = [_attr_str(n) for n in og.attrs.get("weight_names", [])]
-                for i, n in enumerate(names):
-                    opt.append((n.partition(":")[2], np.asarray(og[str(i)][()])))
+            if read_optimizer and "optimizer_weights" in f:
+                opt = _read_h5_optimizer(f["optimizer_weights"], filepath)
         except (KeyError, OSError, RuntimeError) as e:
             raise ValueError("%s is corrupt or truncated: %s" % (filepath, e)) from None
     return config, compile_config, groups, opt
+
+
+def _read_h5_optimizer(og, filepath):
+    """``[(name, array)]`` from ``optimizer_weights``: ndflow stores ``"<i>:<name>"`` in
+    dataset ``<i>``; Keras 2 and Keras 3 store each variable at the path it is named by."""
+    out = []
+    for i, n in enumerate(_attr_str(n) for n in og.attrs.get("weight_names", [])):
+        index, sep, rest = n.partition(":")
+        if sep and index == str(i) and str(i) in og:
+            out.append((rest, np.asarray(og[str(i)][()])))
+        elif n in og and not hasattr(og[n], "keys"):
+            out.append((n, np.asarray(og[n][()])))
+        else:
+            raise ValueError(
+                "%s: the optimizer state is in an unknown layout. Its variable %d is named "
+                "%r, expected a dataset at that path (Keras 2/3) or dataset %r named "
+                "'%d:<name>' (ndflow); found %s. Load with compile=False to skip it." % (
+                    filepath, i, n, str(i), i, _describe_h5(og)))
+    return out
 
 
 def _parse_json_attr(value, name, filepath):
@@ -447,8 +518,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             compile_config = config.pop("compile_config", None) if isinstance(config, dict) \
                 else None
         else:
-            config, compile_config, groups, opt = _read_h5_model(path)
+            config, compile_config, groups, opt = _read_h5_model(path, bool(compile))
         model = _build_model(config, custom_objects, safe_mode, path)
+        if isinstance(groups, _Keras3Weights):
+            groups, opt = groups.read(model, read_optimizer=bool(compile))
         _ensure_built(model, groups, path)
         _w.set_weight_values(model, groups, source=path)
         if compile and compile_config:
@@ -507,20 +580,27 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     path = os.fspath(filepath)
     kind = _sniff(path)
     with serialization.loading(True):   # nothing here may run code from the file
-        if kind == "zip":
-            _, _, groups, _ = _read_keras_zip(path, need_config=False)
-        else:
-            with _open_h5(path) as f:
-                try:
-                    root = f["model_weights"] if "model_weights" in f else f
-                    groups = _read_h5_groups(root, path)
-                except (KeyError, OSError, RuntimeError) as e:
-                    raise ValueError("%s is corrupt or truncated: %s" % (path, e)) from None
         if not getattr(model, "built", True) and not _w.weight_groups(model):
             raise ValueError(
                 "Model %r has not been built, so its weights do not exist yet and cannot be "
                 "loaded. Call the model on a batch of data or model.build(input_shape) first, "
                 "then load_weights." % model.name)
+        if kind == "zip":
+            _, _, groups, _ = _read_keras_zip(path, need_config=False)
+            if isinstance(groups, _Keras3Weights):
+                groups, _ = groups.read(model)
+        else:
+            from ndflow.keras.saving import keras3
+            with _open_h5(path) as f:
+                try:
+                    if "layer_names" not in f.attrs and "model_weights" not in f and \
+                            "layers" in f:       # a Keras 3 .weights.h5
+                        groups = keras3.keras3_weight_groups(model, f, path)
+                    else:
+                        root = f["model_weights"] if "model_weights" in f else f
+                        groups = _read_h5_groups(root, path)
+                except (KeyError, OSError, RuntimeError) as e:
+                    raise ValueError("%s is corrupt or truncated: %s" % (path, e)) from None
         _w.set_weight_values(model, groups, by_name=by_name, skip_mismatch=skip_mismatch,
                              source=path)
 

@@ -26,7 +26,7 @@ import types
 
 import numpy as np
 
-from ndflow.keras.saving import registry
+from ndflow.keras.saving import keras3, registry
 
 _state = threading.local()
 _unsafe_global = {"enabled": False}
@@ -329,6 +329,25 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module
         _state.depth -= 1
 
 
+def _drop_newer_nested(value):
+    """Apply :func:`keras3.drop_newer_keys` to the nested configs (initializers ...) that a
+    class rebuilds by itself in ``from_config`` rather than through this module."""
+    if isinstance(value, list):
+        return [_drop_newer_nested(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _drop_newer_nested(v) for k, v in value.items()}
+    name, cfg = out.get("class_name"), out.get("config")
+    if isinstance(name, str) and isinstance(cfg, dict) and \
+            any(k in keras3.NEWER_KERAS_KEYS for k in cfg) and \
+            not _user_module(out.get("module")):
+        cls = registry.find_builtin(name.rpartition(">")[2],
+                                    [registry.kind_from_module(out.get("module"))])
+        if isinstance(cls, type):
+            out["config"] = keras3.drop_newer_keys(cls, cfg, name)
+    return out
+
+
 def _user_module(module):
     """True when a config says its class comes from the user's code (``__main__``,
     ``my_pkg.layers``): then a built-in of the same name must not stand in for it."""
@@ -393,6 +412,8 @@ def _deserialize(config, custom_objects, kinds):
     if not hasattr(cls, "from_config"):
         raise TypeError("%s has no from_config(); it cannot be rebuilt from a file."
                         % cls.__name__)
+    inner = keras3.drop_newer_keys(cls, {k: _drop_newer_nested(v) for k, v in inner.items()},
+                                   class_name)
     try:
         obj = cls.from_config(inner)
     except UnknownObjectError:
