@@ -76,8 +76,7 @@ def int_shape(x):
     return tuple(x.shape)
 
 
-def shape(x):
-    return A.shape(x)
+shape = A.shape
 
 
 def ndim(x):
@@ -88,8 +87,7 @@ def dtype(x):
     return _t(x).dtype.name
 
 
-def cast(x, dtype):
-    return M.cast(x, dtype)
+cast = M.cast
 
 
 def cast_to_floatx(x):
@@ -187,12 +185,8 @@ def clip(x, min_value, max_value):
     return M.clip_by_value(x, min_value, max_value)
 
 
-def square(x):
-    return M.square(x)
-
-
-def abs(x):
-    return M.abs(x)
+square = M.square
+abs = M.abs
 
 
 def sqrt(x):
@@ -200,68 +194,22 @@ def sqrt(x):
     return M.sqrt(M.maximum(x, 0.0))
 
 
-def exp(x):
-    return M.exp(x)
-
-
-def log(x):
-    return M.log(x)
-
-
-def pow(x, a):
-    return M.pow(x, a)
-
-
-def round(x):
-    return M.round(x)
-
-
-def sign(x):
-    return M.sign(x)
-
-
-def maximum(x, y):
-    return M.maximum(x, y)
-
-
-def minimum(x, y):
-    return M.minimum(x, y)
-
-
-def equal(x, y):
-    return M.equal(x, y)
-
-
-def not_equal(x, y):
-    return M.not_equal(x, y)
-
-
-def greater(x, y):
-    return M.greater(x, y)
-
-
-def greater_equal(x, y):
-    return M.greater_equal(x, y)
-
-
-def less(x, y):
-    return M.less(x, y)
-
-
-def less_equal(x, y):
-    return M.less_equal(x, y)
-
-
-def dot(x, y):
-    return L.matmul(x, y)
-
-
-def transpose(x):
-    return A.transpose(x)
-
-
-def reshape(x, shape):
-    return A.reshape(x, shape)
+exp = M.exp
+log = M.log
+pow = M.pow
+round = M.round
+sign = M.sign
+maximum = M.maximum
+minimum = M.minimum
+equal = M.equal
+not_equal = M.not_equal
+greater = M.greater
+greater_equal = M.greater_equal
+less = M.less
+less_equal = M.less_equal
+dot = L.matmul
+transpose = A.transpose
+reshape = A.reshape
 
 
 def flatten(x):
@@ -277,8 +225,7 @@ def expand_dims(x, axis=-1):
     return A.expand_dims(x, axis)
 
 
-def squeeze(x, axis):
-    return A.squeeze(x, axis)
+squeeze = A.squeeze
 
 
 def concatenate(tensors, axis=-1):
@@ -289,12 +236,8 @@ def stack(x, axis=0):
     return A.stack(list(x), axis=axis)
 
 
-def one_hot(indices, num_classes):
-    return A.one_hot(indices, num_classes)
-
-
-def switch(condition, then_expression, else_expression):
-    return M.where(condition, then_expression, else_expression)
+one_hot = A.one_hot
+switch = M.where
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
@@ -302,12 +245,8 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     return activations.relu(x, negative_slope=alpha, max_value=max_value, threshold=threshold)
 
 
-def sigmoid(x):
-    return M.sigmoid(x)
-
-
-def tanh(x):
-    return M.tanh(x)
+sigmoid = M.sigmoid
+tanh = M.tanh
 
 
 def softmax(x, axis=-1):
