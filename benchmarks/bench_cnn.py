@@ -5,12 +5,13 @@
     batch 128, on Fashion-MNIST-shaped data (28x28x1)
 
 for ndflow and, when they are installed, TensorFlow (Keras) and PyTorch, in the same run.
-Each framework trains one warm-up epoch slice, then ``--steps`` timed steps (best of
-``--repeat``); seconds per epoch = time per step x ceil(60000 / 128).  It also times the
+Each framework trains a warm-up slice, then ``--repeat`` passes of ``--steps`` timed steps,
+the frameworks' passes taking turns; the best and median pass are reported; seconds per
+epoch = time per step x ceil(60000 / 128).  It also times the
 kernels alone (conv forward and backward, max pool forward and backward) for ndflow, and
 the fused LSTM/GRU recurrence against the op-by-op cell loop.
 
-    python benchmarks/bench_cnn.py [--steps 20] [--repeat 3] [--threads N]
+    python benchmarks/bench_cnn.py [--steps 20] [--repeat 5] [--threads N]
                                    [--kernel-threads N]
 
 ``--threads`` sets OPENBLAS/OMP thread counts before NumPy is imported (default: leave
@@ -36,7 +37,8 @@ def data(n, rng):
     return x, y
 
 
-def bench_ndflow(steps, repeat):
+def ndflow_epoch(steps):
+    """A function that trains the model for ``steps`` steps (after a warm-up)."""
     import numpy as np
     sys.path.insert(0, ROOT)
     from ndflow import keras
@@ -50,15 +52,10 @@ def bench_ndflow(steps, repeat):
         L.Flatten(), L.Dropout(0.5), L.Dense(10, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0)
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
-        best = min(best, (time.perf_counter() - t) / steps)
-    return best
+    return lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
 
 
-def bench_tensorflow(steps, repeat):
+def tensorflow_epoch(steps):
     import numpy as np
     try:
         import tensorflow as tf
@@ -74,15 +71,10 @@ def bench_tensorflow(steps, repeat):
         L.Flatten(), L.Dropout(0.5), L.Dense(10, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0)
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
-        best = min(best, (time.perf_counter() - t) / steps)
-    return best
+    return lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
 
 
-def bench_torch(steps, repeat):
+def torch_epoch(steps):
     import numpy as np
     try:
         import torch
@@ -108,12 +100,30 @@ def bench_torch(steps, repeat):
             loss.backward()
             opt.step()
     epoch()
-    best = float("inf")
+    return epoch
+
+
+FRAMEWORKS = (("ndflow", ndflow_epoch), ("TensorFlow", tensorflow_epoch),
+              ("PyTorch", torch_epoch))
+
+
+def bench_frameworks(steps, repeat):
+    """Seconds per step of each framework: {name: [one per pass]} (None: not installed).
+
+    The passes alternate between the frameworks (ndflow, TF, PyTorch, ndflow, ...), so
+    that load from other processes, which comes and goes, falls on all of them alike; a
+    short pause before each pass lets the previous framework's threads go idle."""
+    epochs = {name: make(steps) for name, make in FRAMEWORKS}
+    times = {name: (None if fn is None else []) for name, fn in epochs.items()}
     for _ in range(repeat):
-        t = time.perf_counter()
-        epoch()
-        best = min(best, (time.perf_counter() - t) / steps)
-    return best
+        for name, fn in epochs.items():
+            if fn is None:
+                continue
+            time.sleep(0.3)
+            t = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - t) / steps)
+    return times
 
 
 def bench_kernels(repeat):
@@ -186,7 +196,7 @@ def bench_rnn(repeat):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--kernel-threads", type=int, default=None)
     args = p.parse_args()
@@ -198,19 +208,20 @@ def main():
     from ndflow.ops import conv_ops
     if args.kernel_threads is not None:
         conv_ops.set_kernel_threads(args.kernel_threads)
-    print("small CNN, batch 128, %d timed steps (best of %d); epoch = %d steps; ndflow: "
-          "%d kernel thread(s), %s BLAS thread(s); load average %.2f %.2f %.2f"
+    print("small CNN, batch 128, %d timed steps per pass, %d passes each; epoch = %d "
+          "steps; ndflow: %d kernel thread(s), %s BLAS thread(s); load average %.2f %.2f %.2f"
           % ((args.steps, args.repeat, STEPS_PER_EPOCH, conv_ops.kernel_threads(),
               get_blas_threads()) + os.getloadavg()))
-    print("| framework | s/step | s/epoch |")
-    print("| --- | --- | --- |")
-    for name, fn in (("ndflow", bench_ndflow), ("TensorFlow", bench_tensorflow),
-                     ("PyTorch", bench_torch)):
-        per_step = fn(args.steps, args.repeat)
+    print("| framework | s/step best | s/step median | s/epoch (best) |")
+    print("| --- | --- | --- | --- |")
+    for name, per_step in bench_frameworks(args.steps, args.repeat).items():
         if per_step is None:
-            print("| %s | not installed | |" % name)
+            print("| %s | not installed | | |" % name)
         else:
-            print("| %s | %.4f | %.1f |" % (name, per_step, per_step * STEPS_PER_EPOCH))
+            best, median = min(per_step), sorted(per_step)[len(per_step) // 2]
+            print("| %s | %.4f | %.4f | %.1f |" % (name, best, median,
+                                                  best * STEPS_PER_EPOCH))
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
     print()
     print("| ndflow kernel | forward ms | backward ms |")
     print("| --- | --- | --- |")
