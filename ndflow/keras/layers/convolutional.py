@@ -204,17 +204,11 @@ class _BaseConv(Layer):
         })
         return config
 
-
-class _Conv(_BaseConv):
-    def build(self, input_shape):
-        cin = self._input_channels(input_shape)
-        if cin % self.groups:
-            raise ValueError("%s %r: the number of input channels (%d) must be divisible by "
-                             "groups (%d)." % (type(self).__name__, self.name, cin, self.groups))
+    def _add_kernel_and_bias(self, kernel_shape, cin):
+        """Create ``kernel`` (and ``bias``) and fix the input's channel count."""
         self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (cin // self.groups, self.filters),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
+            name="kernel", shape=kernel_shape, initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(
                 name="bias", shape=(self.filters,), initializer=self.bias_initializer,
@@ -223,6 +217,15 @@ class _Conv(_BaseConv):
             self.bias = None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: cin})
         self.built = True
+
+
+class _Conv(_BaseConv):
+    def build(self, input_shape):
+        cin = self._input_channels(input_shape)
+        if cin % self.groups:
+            raise ValueError("%s %r: the number of input channels (%d) must be divisible by "
+                             "groups (%d)." % (type(self).__name__, self.name, cin, self.groups))
+        self._add_kernel_and_bias(self.kernel_size + (cin // self.groups, self.filters), cin)
 
     def call(self, inputs):
         relu = self.activation is _RELU
@@ -447,18 +450,7 @@ class _ConvTranspose(_BaseConv):
 
     def build(self, input_shape):
         cin = self._input_channels(input_shape)
-        self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (self.filters, cin),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: cin})
-        self.built = True
+        self._add_kernel_and_bias(self.kernel_size + (self.filters, cin), cin)
 
     def _out_spatial(self, spatial):
         op = self.output_padding or (None,) * self.rank
