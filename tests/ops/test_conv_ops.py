@@ -394,11 +394,20 @@ def test_parallel_batches_covers_the_batch_and_reraises(monkeypatch):
     conv_ops.set_kernel_threads(2)
     try:
         seen = []
+        # 10 bytes hold 2 examples of 4 bytes: 4 slices, sizes differing by at most one
         conv_ops.parallel_batches(lambda b0, b1: seen.append((b0, b1)), 7, 4)
-        assert sorted(seen) == [(0, 2), (2, 4), (4, 6), (6, 7)]
+        assert sorted(seen) == [(0, 1), (1, 3), (3, 5), (5, 7)]
+        # 5 slices of 2 are needed for 10 examples: rounded up to 8, so that 2 or 4
+        # threads get equal shares
+        seen = []
+        conv_ops.parallel_batches(lambda b0, b1: seen.append((b0, b1)), 10, 4)
+        assert sorted(seen) == [(0, 1), (1, 2), (2, 3), (3, 5), (5, 6), (6, 7), (7, 8),
+                                (8, 10)]
+        assert conv_ops.batch_slices(3, 4) == [(0, 1), (1, 2), (2, 3)]   # at most batch
+        assert conv_ops.batch_slices(2, 1) == [(0, 2)]                    # one slice
 
         def boom(b0, b1):
-            if b0 == 4:
+            if b0 == 3:
                 raise RuntimeError("slice 4 failed")
         with pytest.raises(RuntimeError, match="slice 4"):
             conv_ops.parallel_batches(boom, 7, 4)
