@@ -74,10 +74,16 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
-def test_conv_forward_and_gradients(case):
+# every case with 4 input channels, and the ungrouped ones with 1 input channel too (its
+# im2col matrix is stored offset-major and filled from a transposed window view)
+CASES_CIN = [(c, 4) for c in CASES] + [(c, 1) for c in CASES if c[-1] == 1]
+
+
+@pytest.mark.parametrize("case,cin", CASES_CIN,
+                         ids=["%d-cin%d" % (CASES.index(c), n) for c, n in CASES_CIN])
+def test_conv_forward_and_gradients(case, cin):
     nd, sp, k, strides, dil, padding, groups = case
-    cin, cout = 4, 6
+    cout = 6
     x = RNG.normal(size=(2,) + sp + (cin,))
     w = RNG.normal(size=k + (cin // groups, cout))
     st = (strides,) * nd if isinstance(strides, int) else strides
