@@ -6,12 +6,13 @@
 
 for ndflow and, when they are installed, TensorFlow (Keras) and PyTorch, in the same run.
 Each framework trains a warm-up slice, then ``--repeat`` passes of ``--steps`` timed steps,
-the frameworks' passes taking turns; the best and median pass are reported; seconds per
+the frameworks' passes taking turns; the best and median pass are reported, and the
+ratio of each round's ndflow pass to the peer's pass that followed it; seconds per
 epoch = time per step x ceil(60000 / 128).  It also times the
 kernels alone (conv forward and backward, max pool forward and backward) for ndflow, and
 the fused LSTM/GRU recurrence against the op-by-op cell loop.
 
-    python benchmarks/bench_cnn.py [--steps 20] [--repeat 5] [--threads N]
+    python benchmarks/bench_cnn.py [--steps 20] [--repeat 7] [--threads N]
                                    [--kernel-threads N]
 
 ``--threads`` sets OPENBLAS/OMP thread counts before NumPy is imported (default: leave
@@ -196,7 +197,7 @@ def bench_rnn(repeat):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--kernel-threads", type=int, default=None)
     args = p.parse_args()
@@ -214,7 +215,8 @@ def main():
               get_blas_threads()) + os.getloadavg()))
     print("| framework | s/step best | s/step median | s/epoch (best) |")
     print("| --- | --- | --- | --- |")
-    for name, per_step in bench_frameworks(args.steps, args.repeat).items():
+    times = bench_frameworks(args.steps, args.repeat)
+    for name, per_step in times.items():
         if per_step is None:
             print("| %s | not installed | | |" % name)
         else:
@@ -222,6 +224,15 @@ def main():
             print("| %s | %.4f | %.4f | %.1f |" % (name, best, median,
                                                   best * STEPS_PER_EPOCH))
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    for peer in ("TensorFlow", "PyTorch"):
+        if times.get(peer):
+            # each round's ndflow pass against the peer's pass right after it: the two
+            # ran under nearly the same load, so the ratio is steadier than either time
+            ratios = sorted(a / b for a, b in zip(times["ndflow"], times[peer]))
+            print("ndflow / %s, pass by pass: median %.2f, range %.2f-%.2f, ndflow faster "
+                  "in %d of %d rounds" % (peer, ratios[len(ratios) // 2], ratios[0],
+                                          ratios[-1], sum(r < 1 for r in ratios),
+                                          len(ratios)))
     print()
     print("| ndflow kernel | forward ms | backward ms |")
     print("| --- | --- | --- |")
