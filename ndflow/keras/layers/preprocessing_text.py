@@ -2,10 +2,15 @@
 ``TextVectorization``, ``CategoryEncoding``, ``Discretization``, ``Hashing``.
 
 These layers map data to indices (or encodings of indices) with NumPy; their outputs carry
-no gradient.  Vocabulary layout follows Keras: ``[mask_token?] + OOV tokens + vocabulary``,
-``adapt`` orders tokens by decreasing frequency (ties broken by the token itself).
+no gradient.  Vocabulary layout follows Keras: ``[mask_token?] + OOV tokens + vocabulary``
+(the mask token has an index only in "int" output mode); ``adapt`` orders tokens by
+decreasing frequency (ties broken by the token itself).
+
+Hashed bins are TensorFlow's: ``Hashing`` and the OOV buckets of the lookup layers use
+FarmHash Fingerprint64 (``tf.strings.to_hash_bucket_fast``) or, with a ``salt``, keyed
+SipHash-2-4 (``tf.strings.to_hash_bucket_strong``), so a model trained with TensorFlow
+Keras gives the same ids here.
 """
-import hashlib
 import re
 import string as _string
 
@@ -13,6 +18,7 @@ import numpy as np
 
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
+from ndflow.keras.layers._hashes import fingerprint64, siphash24, to_bytes
 
 __all__ = ["StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
            "Discretization", "Hashing"]
@@ -37,14 +43,53 @@ def _to_str(v):
     return str(v)
 
 
+def _hash_salt(salt, cls):
+    """Keras's ``salt`` argument as the SipHash key ``[k0, k1]`` (``None`` stays ``None``):
+    one int is used for both words, a pair gives both."""
+    if salt is None:
+        return None
+    if isinstance(salt, (int, np.integer)) and not isinstance(salt, bool):
+        key = [int(salt), int(salt)]
+    elif isinstance(salt, (tuple, list)) and len(salt) == 2 and all(
+            isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in salt):
+        key = [int(k) for k in salt]
+    else:
+        raise ValueError("%s: salt must be one int or a pair of ints (the two 64-bit words "
+                         "of the SipHash key), got %r." % (cls, salt))
+    for k in key:
+        if not -2 ** 63 <= k < 2 ** 63:
+            raise ValueError("%s: each salt value must fit in a signed 64-bit integer "
+                             "(as in TensorFlow), got %r." % (cls, k))
+    return key
+
+
+def _hash_bucket(data, num_buckets, key=None):
+    """TensorFlow's bucket of the bytes ``data``: ``to_hash_bucket_fast`` (FarmHash
+    Fingerprint64) without a key, ``to_hash_bucket_strong`` (SipHash-2-4) with one."""
+    if key is None:
+        return fingerprint64(data) % num_buckets
+    return siphash24(data, key[0], key[1]) % num_buckets
+
+
+def _hash_text(v):
+    """The bytes TensorFlow hashes for one value: ``tf.as_string`` of a number or bool
+    (floats were already truncated to int64), the value itself for strings."""
+    if isinstance(v, (bool, np.bool_)):
+        return b"true" if v else b"false"
+    return to_bytes(v)
+
+
 def _encode(indices, depth, mode, idf=None, dtype="float32"):
-    """one_hot / multi_hot / count / tf_idf of integer ``indices`` (last axis = tokens)."""
+    """one_hot / multi_hot / count / tf_idf of integer ``indices`` (last axis = tokens).
+    Negative indices (masked tokens of a lookup layer) add nothing."""
     idx = np.asarray(indices)
     if mode == "one_hot":
         if idx.ndim and idx.shape[-1] == 1:
             idx = idx[..., 0]
         out = np.zeros(idx.shape + (depth,), dtype)
-        np.put_along_axis(out, idx[..., None], 1, axis=-1)
+        keep = idx >= 0
+        np.put_along_axis(out, np.where(keep, idx, 0)[..., None], 1, axis=-1)
+        out *= keep[..., None]
         return out
     if idx.ndim == 0:
         idx = idx[None]
@@ -52,7 +97,9 @@ def _encode(indices, depth, mode, idf=None, dtype="float32"):
     flat = idx.reshape(-1, idx.shape[-1]) if idx.ndim > 1 else idx[None]
     out = np.zeros((flat.shape[0], depth), dtype)
     rows = np.repeat(np.arange(flat.shape[0]), flat.shape[1])
-    np.add.at(out, (rows, flat.reshape(-1)), 1)
+    cols = flat.reshape(-1)
+    keep = cols >= 0
+    np.add.at(out, (rows[keep], cols[keep]), 1)
     if mode == "multi_hot":
         out = np.minimum(out, 1)
     elif mode == "tf_idf":
@@ -61,17 +108,36 @@ def _encode(indices, depth, mode, idf=None, dtype="float32"):
 
 
 class _IndexLookup(Layer):
-    """Shared machinery of StringLookup and IntegerLookup."""
+    """Shared machinery of StringLookup and IntegerLookup.
+
+    With ``num_oov_indices > 1`` an out-of-vocabulary token goes to OOV bucket
+    ``to_hash_bucket_fast(token, num_oov_indices)`` (FarmHash Fingerprint64 of the string,
+    of the decimal text for integers), or ``to_hash_bucket_strong`` (SipHash-2-4) when a
+    ``salt`` is given -- the same buckets as TensorFlow.  IntegerLookup's default
+    ``oov_method="floormod"`` uses ``token % num_oov_indices`` instead, as Keras does.
+    With a ``mask_token`` and an output mode other than "int", the mask token has no index
+    and masked inputs are left out of the encoding (as in Keras)."""
 
     _is_string = True
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=None,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-                 pad_to_max_tokens=False, sparse=False, **kwargs):
+                 pad_to_max_tokens=False, sparse=False, oov_method="floormod", salt=None,
+                 **kwargs):
         kwargs.pop("encoding", None)
         kwargs.pop("vocabulary_dtype", None)
+        kwargs.pop("vocabulary_size", None)     # written by Keras's get_config; derived
         super().__init__(**kwargs)
         cls = type(self).__name__
+        if oov_method not in ("floormod", "farmhash"):
+            raise ValueError("%s: oov_method must be 'floormod' or 'farmhash', got %r."
+                             % (cls, oov_method))
+        if salt is not None and not self._is_string and oov_method != "farmhash":
+            raise ValueError("%s: salt only applies with oov_method='farmhash' (got "
+                             "oov_method=%r); pass oov_method='farmhash' or drop the salt."
+                             % (cls, oov_method))
+        self.oov_method = oov_method
+        self.salt = _hash_salt(salt, cls)
         if output_mode not in _MODES:
             raise ValueError("%s: output_mode must be one of %s, got %r."
                              % (cls, _MODES, output_mode))
@@ -100,11 +166,22 @@ class _IndexLookup(Layer):
     def _key(self, v):
         return _to_str(v) if self._is_string else int(v)
 
+    def _mask_indexed(self):
+        """The mask token has index 0 only in 'int' output mode (as in Keras)."""
+        return self.mask_token is not None and self.output_mode == "int"
+
     def _reserved(self):
         out = []
-        if self.mask_token is not None:
+        if self._mask_indexed():
             out.append(self.mask_token)
         out.extend([self.oov_token] * self.num_oov_indices)
+        return out
+
+    def _special(self):
+        """Tokens never learned as vocabulary: the mask and the OOV token."""
+        out = set(self._reserved())
+        if self.mask_token is not None:
+            out.add(self.mask_token)
         return out
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
@@ -112,7 +189,7 @@ class _IndexLookup(Layer):
             with open(vocabulary, encoding="utf-8") as f:
                 vocabulary = [line.rstrip("\n") for line in f]
         vocab = [self._key(v) for v in _array(vocabulary).reshape(-1).tolist()]
-        reserved = set(self._reserved())
+        reserved = self._special()
         vocab = [v for v in vocab if v not in reserved] if not self._includes_reserved(vocab) \
             else vocab[len(self._reserved()):]
         if len(set(vocab)) != len(vocab):
@@ -149,7 +226,7 @@ class _IndexLookup(Layer):
         for v in values:
             k = self._key(v)
             counts[k] = counts.get(k, 0) + 1
-        for r in self._reserved():
+        for r in self._special():
             counts.pop(r, None)
         # as in Keras: most frequent first, ties broken by the token itself, descending
         order = sorted(counts.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
@@ -165,23 +242,38 @@ class _IndexLookup(Layer):
                                                 if idf.size else 0.0), idf])
 
     # ---- lookup ----
+    def _oov_index(self, k):
+        """Index of the out-of-vocabulary token ``k``."""
+        n_oov = self.num_oov_indices
+        if n_oov == 0:
+            raise ValueError("%s %r: token %r is not in the vocabulary and num_oov_indices=0;"
+                             " add it to the vocabulary or use num_oov_indices >= 1."
+                             % (type(self).__name__, self.name, k))
+        first_oov = 1 if self._mask_indexed() else 0
+        if n_oov == 1:
+            return first_oov
+        if not self._is_string and self.oov_method == "floormod":
+            return first_oov + k % n_oov        # Python's % is a floor modulo, like TF's
+        return first_oov + _hash_bucket(to_bytes(k), n_oov, self.salt)
+
     def _lookup(self, values):
+        """Indices of ``values``; a masked token gives 0 in 'int' mode and -1 (dropped by
+        the encoding) otherwise."""
         arr = np.asarray(values)
         flat = arr.reshape(-1).tolist()
-        n_oov = self.num_oov_indices
-        first_oov = 1 if self.mask_token is not None else 0
+        mask_id = 0 if self.output_mode == "int" else -1
         out = np.empty(len(flat), np.int64)
+        oov = {}
         for i, v in enumerate(flat):
             k = self._key(v)
             if self.mask_token is not None and k == self.mask_token:
-                out[i] = 0
+                out[i] = mask_id
                 continue
             j = self._index.get(k)
             if j is None:
-                if n_oov == 0:
-                    raise ValueError("%s %r: token %r is not in the vocabulary and "
-                                     "num_oov_indices=0." % (type(self).__name__, self.name, k))
-                j = first_oov + (_stable_hash(k) % n_oov if n_oov > 1 else 0)
+                j = oov.get(k)
+                if j is None:
+                    j = oov[k] = self._oov_index(k)
             out[i] = j
         return out.reshape(arr.shape)
 
@@ -225,6 +317,7 @@ class _IndexLookup(Layer):
             "mask_token": self.mask_token, "oov_token": self.oov_token,
             "invert": self.invert, "output_mode": self.output_mode,
             "pad_to_max_tokens": self.pad_to_max_tokens, "sparse": self.sparse,
+            "oov_method": self.oov_method, "salt": self.salt,
             "vocabulary": list(self._vocab) if self._vocab else None,
             "idf_weights": None if self._idf is None else
             self._idf[len(self._reserved()):].tolist(),
@@ -232,34 +325,36 @@ class _IndexLookup(Layer):
         return config
 
 
-def _stable_hash(value):
-    """A hash that is the same in every process (Python's hash() of str is salted)."""
-    data = value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
-
-
 class StringLookup(_IndexLookup):
-    """Maps strings to integer indices (or back, with ``invert=True``)."""
+    """Maps strings to integer indices (or back, with ``invert=True``).  With
+    ``num_oov_indices > 1``, unknown strings are spread over the OOV indices by FarmHash
+    Fingerprint64 (SipHash-2-4 keyed by ``salt`` when given), giving TensorFlow's ids."""
 
     _is_string = True
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-                 pad_to_max_tokens=False, sparse=False, **kwargs):
+                 pad_to_max_tokens=False, sparse=False, salt=None, **kwargs):
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
-                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
+                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse,
+                         salt=salt, **kwargs)
 
 
 class IntegerLookup(_IndexLookup):
-    """Maps integer values (e.g. raw category ids) to contiguous indices."""
+    """Maps integer values (e.g. raw category ids) to contiguous indices.  With
+    ``num_oov_indices > 1``, unknown values go to OOV index ``value % num_oov_indices``
+    (``oov_method="floormod"``, the default) or to TensorFlow's FarmHash bucket of their
+    decimal text (``oov_method="farmhash"``; SipHash-2-4 keyed by ``salt`` when given)."""
 
     _is_string = False
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-                 pad_to_max_tokens=False, sparse=False, **kwargs):
+                 pad_to_max_tokens=False, sparse=False, oov_method="floormod", salt=None,
+                 **kwargs):
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
-                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
+                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse,
+                         oov_method=oov_method, salt=salt, **kwargs)
 
 
 _PUNCT = re.compile("[%s]" % re.escape(_string.punctuation))
@@ -528,8 +623,14 @@ class Discretization(Layer):
 
 
 class Hashing(Layer):
-    """Hashes strings or integers into ``num_bins`` bins.  The hash is a salted BLAKE2b
-    (stable across processes); bin numbers are not the same as TensorFlow's FarmHash."""
+    """Hashes strings or integers into ``num_bins`` bins, giving the same bin numbers as
+    TensorFlow Keras.  Numbers are hashed as their decimal text (floats truncated to
+    int64 first, bools as "true"/"false"); strings as their UTF-8 bytes.  Without a
+    ``salt`` the bin is FarmHash Fingerprint64 modulo the number of bins
+    (``tf.strings.to_hash_bucket_fast``); with a ``salt`` (one int, or a pair of ints
+    forming the 128-bit key) it is SipHash-2-4 (``tf.strings.to_hash_bucket_strong``).
+    With a ``mask_value`` (and ``num_bins > 1``) masked inputs get bin 0 and the others
+    bins ``1 .. num_bins - 1``."""
 
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
                  **kwargs):
@@ -541,30 +642,39 @@ class Hashing(Layer):
                              "'count', got %r." % (output_mode,))
         self.num_bins = int(num_bins)
         self.mask_value = mask_value
-        self.salt = salt
+        self.salt = _hash_salt(salt, "Hashing")
         self.output_mode = output_mode
         self.sparse = sparse
 
     def _autocast_inputs(self):
         return False
 
-    def _hash(self, v):
-        key = _to_str(v)
-        if self.salt is not None:
-            key = "%s\x00%s" % (self.salt, key)
-        return _stable_hash(key)
+    def _is_mask(self, v):
+        m = self.mask_value
+        if isinstance(v, (str, bytes)) or isinstance(m, (str, bytes)):
+            return _hash_text(v) == _hash_text(m)
+        return v == m
 
     def call(self, inputs):
         arr = _array(inputs)
         flat = arr.reshape(-1).tolist()
-        masked = self.mask_value is not None
+        # floats are truncated to int64 before hashing (the mask compares the raw value)
+        src = arr.astype(np.int64).reshape(-1).tolist() if arr.dtype.kind == "f" else flat
+        # with one bin there is nothing to reserve: everything is bin 0
+        masked = self.mask_value is not None and self.num_bins > 1
         n = self.num_bins - 1 if masked else self.num_bins
+        shift = 1 if masked else 0
         out = np.empty(len(flat), np.int64)
-        for i, v in enumerate(flat):
-            if masked and _to_str(v) == _to_str(self.mask_value):
+        bins = {}
+        for i, (v, h) in enumerate(zip(flat, src)):
+            if masked and self._is_mask(v):
                 out[i] = 0
-            else:
-                out[i] = self._hash(v) % n + (1 if masked else 0)
+                continue
+            data = _hash_text(h)
+            b = bins.get(data)
+            if b is None:
+                b = bins[data] = _hash_bucket(data, n, self.salt) + shift
+            out[i] = b
         out = out.reshape(arr.shape)
         if self.output_mode == "int":
             return Tensor(out)
