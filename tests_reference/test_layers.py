@@ -281,9 +281,7 @@ ATT_MASK = np.array([[[1, 1, 0]] * 4, [[1, 0, 0]] * 4], bool)
 
 @pytest.mark.parametrize("case", [
     "plain", "attention_mask", "causal", "key_dim-value_dim", "scores-key",
-    pytest.param("attention_axes", marks=pytest.mark.xfail(strict=True, reason=(
-        "ndflow's MultiHeadAttention attends over the time axis of (batch, time, features) "
-        "inputs only; attention_axes=(1, 2) raises NotImplementedError (a clear error)")))])
+    "attention_axes"])
 def test_multi_head_attention_matches_keras(case):
     q, v = x(2, 4, 6, seed=1), x(2, 3, 6, seed=2)
     if case == "plain":
@@ -692,10 +690,7 @@ LOOKUP_OPTIONS = [
     {}, {"num_oov_indices": 0}, {"mask_token": "[M]"}, {"max_tokens": 4},
     {"output_mode": "one_hot"}, {"output_mode": "multi_hot"}, {"output_mode": "count"},
     {"output_mode": "tf_idf"},
-    pytest.param({"num_oov_indices": 2}, marks=pytest.mark.xfail(strict=True, reason=(
-        "with several OOV indices an unknown token goes to OOV bucket hash(token) % n: Keras "
-        "hashes with TF's FarmHash Fingerprint64, ndflow with BLAKE2b (documented in "
-        "ndflow's Hashing docstring), so the buckets differ"))),
+    {"num_oov_indices": 2},
 ]
 WORDS = np.array(["b", "a", "c", "a", "d", "c", "e", "b", "b"])
 PROBE = np.array([["a", "zz", "c"], ["b", "e", "[M]"]])
@@ -727,10 +722,6 @@ def test_string_lookup_invert_matches_keras():
     assert [[t.decode() if isinstance(t, bytes) else t for t in row] for row in got] == want
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "keras.layers.Hashing bins with TF's FarmHash Fingerprint64; ndflow's Hashing uses a "
-    "salted BLAKE2b (stable across processes, documented in its docstring): bin numbers "
-    "differ, distributions do not"))
 @pytest.mark.parametrize("kwargs", [{"num_bins": 5}, {"num_bins": 7, "mask_value": "m"},
                                     {"num_bins": 4, "salt": 13}])
 def test_hashing_matches_keras(kwargs):
@@ -764,15 +755,9 @@ def test_normalization_adapt_axes_match_keras():
         assert_close(n_layer(data3), k_layer(data3), what="Normalization %s" % kwargs)
 
 
-_NO_INTERP = pytest.mark.xfail(strict=True, reason=(
-    "ndflow's Resizing implements 'bilinear' and 'nearest' only; other interpolations raise "
-    "a ValueError that says so"))
-
-
 @pytest.mark.parametrize("kwargs", [
-    pytest.param({"interpolation": "bicubic"}, marks=_NO_INTERP),
-    pytest.param({"interpolation": "area"}, marks=_NO_INTERP),
-    pytest.param({"interpolation": "lanczos3"}, marks=_NO_INTERP),
+    {"interpolation": "bicubic"}, {"interpolation": "area"}, {"interpolation": "lanczos3"},
+    {"interpolation": "lanczos5"}, {"interpolation": "bicubic", "antialias": True},
     {"crop_to_aspect_ratio": True}, {"pad_to_aspect_ratio": True},
     {"pad_to_aspect_ratio": True, "fill_value": 0.5, "interpolation": "nearest"},
 ], ids=lambda k: ",".join(map(str, k.items())))
