@@ -236,6 +236,16 @@ class Model(Trainer, Layer):
         from ndflow.keras.saving import api
         return api.model_to_json(self, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Export the model for inference in another runtime.
+
+        ndflow writes ``format="onnx"`` (``opset_version=`` may be passed); the other
+        Keras formats raise an error that says so.  See ``ndflow.keras.export``."""
+        from ndflow.keras.export import export_model
+        return export_model(self, filepath, format=format, verbose=verbose,
+                            input_signature=input_signature, **kwargs)
+
     def to_yaml(self, **kwargs):
         raise RuntimeError("Model.to_yaml() was removed from Keras (loading YAML could run "
                            "arbitrary code). Use model.to_json() instead.")
