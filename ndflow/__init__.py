@@ -55,7 +55,9 @@ bool = _dtypes.bool_
 newaxis = None
 
 _LAZY = {"keras": "ndflow.keras", "data": "ndflow.data", "tuner": "ndflow.tuner",
-         "distribute": "ndflow.distribute"}
+         "distribute": "ndflow.distribute", "image": "ndflow.image",
+         "strings": "ndflow.strings", "io": "ndflow.io", "summary": "ndflow.summary",
+         "train": "ndflow.train"}
 
 
 def __getattr__(name):

@@ -13,7 +13,7 @@ ALLOWED = {
     "core": {"backend"},
     "ops": {"core", "backend"},
     "nn": {"ops", "core", "backend"},
-    "data": {"core", "backend"},
+    "data": {"core", "backend", "io"},
     "keras": {"nn", "ops", "core", "backend", "data", "math", "linalg", "random", "config"},
     "tuner": {"keras", "nn", "ops", "core", "backend", "data"},
     "distribute": {"keras", "nn", "ops", "core", "backend", "data"},
@@ -22,6 +22,11 @@ ALLOWED = {
     "linalg": {"ops", "core", "backend"},
     "random": {"ops", "core", "backend"},
     "config": {"backend", "core"},
+    "strings": {"ops", "core", "backend"},
+    "image": {"ops", "nn", "core", "backend", "random"},
+    "io": {"ops", "core", "backend"},
+    "summary": {"ops", "core", "backend"},
+    "train": {"keras", "nn", "ops", "core", "backend", "data"},
 }
 
 

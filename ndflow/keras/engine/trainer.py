@@ -20,7 +20,7 @@ import numpy as np
 
 from ndflow.core.engine import GradientTape
 from ndflow.core.tensor import Tensor
-from ndflow.keras.engine import data_adapter
+from ndflow.keras.engine import data_adapter, distribution
 from ndflow.keras.engine.compile_utils import LossesContainer, MetricsContainer
 from ndflow.keras.engine.data_adapter import unpack_x_y_sample_weight
 
@@ -136,6 +136,8 @@ class Trainer:
                                 "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self._run_eagerly = bool(run_eagerly)
+        # the strategy whose scope() is open (tf.distribute); fit trains through it
+        object.__setattr__(self, "_distribution", distribution.current())
         self.steps_per_execution = steps_per_execution or 1
         self.jit_compile = bool(jit_compile)
         self.compiled = True
@@ -275,7 +277,12 @@ class Trainer:
                 # the model); changing `trainable` takes effect at the next epoch
                 object.__setattr__(self, "_epoch_trainable", variables)
         grads = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(grads, variables))
+        dist = self.__dict__.get("_fit_distribution")
+        if dist is None:
+            self.optimizer.apply_gradients(zip(grads, variables))
+        else:   # data-parallel fit: every replica applies the replicas' mean gradient
+            self.optimizer.apply_gradients(zip(dist.aggregate_gradients(grads), variables),
+                                           skip_gradients_aggregation=True)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
@@ -343,20 +350,28 @@ class Trainer:
         resumed = getattr(self, "_initial_epoch", None)
         if resumed is not None:
             initial_epoch = resumed
+        dist = distribution.for_fit(self)   # None: one replica
+        if dist is not None:
+            dist.begin_fit(self, x)
+            distribution.enter_replica(dist)
         object.__setattr__(self, "_in_fit", True)
+        object.__setattr__(self, "_fit_distribution", dist)
         try:
             epoch_logs = self._fit_epochs(train, val, callbacks, train_fn, initial_epoch,
-                                          epochs, validation_freq)
+                                          epochs, validation_freq, dist)
         finally:
             object.__setattr__(self, "_in_fit", False)
             object.__setattr__(self, "_epoch_trainable", None)
+            object.__setattr__(self, "_fit_distribution", None)
+            if dist is not None:
+                distribution.exit_replica(dist)
         if self.optimizer is not None and getattr(self.optimizer, "use_ema", False):
             self.optimizer.finalize_variable_values(self.trainable_variables)
         callbacks.on_train_end(epoch_logs)
         return self.history if history is None else history
 
     def _fit_epochs(self, train, val, callbacks, train_fn, initial_epoch, epochs,
-                    validation_freq):
+                    validation_freq, dist=None):
         on_batch_begin = callbacks.on_train_batch_begin
         on_batch_end = callbacks.on_train_batch_end
         # the built-in History and progress bar read tensors lazily; other callbacks get
@@ -369,8 +384,14 @@ class Trainer:
             callbacks.on_epoch_begin(epoch)
             logs = None
             for step, data in enumerate(train):
+                if dist is not None:   # this replica's share of the global batch
+                    data = dist.shard(data)
+                    if data is None:
+                        continue
                 on_batch_begin(step)
                 logs = train_fn(data)
+                if dist is not None:
+                    logs = dist.reduce_logs(self, logs)
                 on_batch_end(step, _logs_to_python(logs) if plain else logs)
                 if self.stop_training:
                     break
@@ -381,6 +402,8 @@ class Trainer:
                     "batches (a generator cannot be restarted: pass steps_per_epoch, or use a "
                     "keras.utils.Sequence or a Dataset).", UserWarning, stacklevel=2)
                 break
+            if dist is not None:
+                dist.end_epoch(self)
             epoch_logs = _logs_to_python(logs)
             if val is not None and self._should_validate(epoch, validation_freq):
                 val_logs = self.evaluate(callbacks=callbacks, return_dict=True, _adapter=val,

@@ -262,6 +262,15 @@ class Optimizer:
                           "If using `model.compile()`, did you forget to provide a `loss` "
                           "argument?" % [getattr(v, "path", None) or v.name for v in missing],
                           UserWarning, stacklevel=2)
+        if not skip_gradients_aggregation:
+            # inside strategy.run with several replicas (MPI), the replicas' gradients are
+            # summed first, as TensorFlow's optimizers do, so every replica applies the same
+            # update; fit's own step aggregates by itself and skips this
+            from ndflow.keras.engine import distribution
+            replica = distribution.current_replica()
+            if replica is not None and replica.num_replicas > 1:
+                grads = replica.replica_gradients([g for g, _ in pairs])
+                pairs = list(zip(grads, [v for _, v in pairs]))
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
         return self._iterations
 

@@ -1,0 +1,254 @@
+"""Data-parallel ``model.fit``: the trainer hooks every strategy gives to Keras.
+
+With several replicas (``MultiWorkerMirroredStrategy`` under ``mpirun -n N``), ``fit``
+on a model compiled in the strategy's scope runs the same program in every process:
+
+* at the start, every replica takes rank 0's weights, optimizer state and random state
+  (so shuffles, dropout masks and weights built later agree too);
+* the batch size given to ``fit`` (or the batches of a Dataset) is the GLOBAL batch:
+  each replica trains on a contiguous 1/N slice of it (``input_lib.split_bounds``); a
+  global batch with fewer samples than replicas is skipped, with a warning;
+* the gradients are averaged over the replicas, each weighted by its share of the
+  samples, before the optimizer step, so every replica applies the same update (that of
+  the mean loss over the global batch) and the weights stay identical;
+* the loss and metrics are reduced by summing the metrics' state over the replicas, so
+  every process logs and returns the numbers of the whole global batch;
+* after each epoch the non-trainable float weights (e.g. BatchNormalization's moving
+  statistics, updated from each replica's slice) are averaged over the replicas.
+
+``evaluate`` and ``predict`` are not split: every replica computes them on all the data
+(with identical weights, so with identical results).
+"""
+import warnings
+
+import numpy as np
+
+from ndflow.backend import random as _random
+from ndflow.core.tensor import Tensor
+from ndflow.distribute import input_lib, values
+from ndflow.keras.engine.distribution import TrainerHooks
+
+
+def _arr(v):
+    if isinstance(v, Tensor):
+        return v._value
+    return np.asarray(v)
+
+
+def _wrap(a):
+    t = Tensor.__new__(Tensor)
+    t._value = a
+    return t
+
+
+def _unique(variables):
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+class DataParallelHooks(TrainerHooks):
+    """The trainer hooks of a strategy; its collectives say how many replicas there are."""
+
+    def __init__(self, strategy):
+        self.strategy = strategy
+        self._comm = strategy._comm
+        self._presharded = False
+        self._local_n = None
+        self._warned_small = False
+        self._check_pending = False
+        self._in_run = 0          # strategy.run calls in progress
+
+    @property
+    def num_replicas(self):
+        return self._comm.size
+
+    # ---- start of fit: one starting point for every replica ----
+    def begin_fit(self, model, x=None):
+        comm = self._comm
+        self._presharded = bool(getattr(x, "_ndflow_per_replica", False))
+        self._local_n = None
+        self._warned_small = False
+        self._check_pending = True
+        variables = _unique(list(model.variables))
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None:
+            variables += _unique(list(optimizer.variables))
+        payload = None
+        if comm.rank == 0:
+            payload = ([v._value for v in variables], _random.get_state())
+        root_values, root_state = comm.bcast(payload)
+        if comm.rank == 0:
+            return
+        if len(root_values) != len(variables):
+            raise RuntimeError(
+                "fit (%s): replica %d has %d model and optimizer variables but replica 0 has "
+                "%d. Every process must build the same model and optimizer before fit (run "
+                "the same program in every process)." % (type(self.strategy).__name__,
+                                                        comm.rank, len(variables),
+                                                        len(root_values)))
+        for v, a in zip(variables, root_values):
+            if a.shape != v._value.shape:
+                raise RuntimeError(
+                    "fit (%s): variable %r has shape %s on replica %d but %s on replica 0. "
+                    "Every process must build the same model." % (
+                        type(self.strategy).__name__, getattr(v, "name", "?"),
+                        v._value.shape, comm.rank, a.shape))
+            v._value = np.array(a, dtype=v._value.dtype, copy=True)
+        _random.set_state(root_state)
+
+    # ---- each step ----
+    def shard(self, data):
+        """This replica's slice of a global batch (None: skip this batch everywhere)."""
+        comm = self._comm
+        if self._presharded:
+            self._local_n = input_lib.leading_size(data, "fit")
+            return data
+        n = input_lib.leading_size(data, "fit")
+        if n < comm.size:
+            if not self._warned_small:
+                self._warned_small = True
+                warnings.warn(
+                    "fit: a batch of %d samples cannot be split over %d replicas; it is "
+                    "skipped. The batch size given to fit is the global batch size: make it "
+                    "(and the last batch) at least num_replicas_in_sync, e.g. with "
+                    "dataset.batch(..., drop_remainder=True)." % (n, comm.size),
+                    UserWarning, stacklevel=4)
+            return None
+        start, stop = input_lib.split_bounds(n, comm.size, comm.rank)
+        self._local_n = stop - start
+        return input_lib.take_slice(data, start, stop)
+
+    def aggregate_gradients(self, grads):
+        """The replicas' gradients averaged, each weighted by its number of samples: the
+        gradient of the mean loss over the global batch."""
+        grads = list(grads)
+        n = float(self._local_n if self._local_n is not None else 1)
+        arrays = [None if g is None else _arr(g) for g in grads]
+        size = sum(a.size for a in arrays if a is not None)
+        buf = np.empty(size + 1, dtype=np.float64)
+        pos = 0
+        for a in arrays:
+            if a is None:
+                continue
+            if n:
+                np.multiply(a.reshape(-1), n, out=buf[pos:pos + a.size])
+            else:   # an empty slice adds nothing (its gradient may be NaN)
+                buf[pos:pos + a.size] = 0.0
+            pos += a.size
+        buf[size] = n
+        total = self._comm.allreduce_sum(buf)
+        scale = 1.0 / total[size] if total[size] else 0.0
+        out, pos = [], 0
+        for g, a in zip(grads, arrays):
+            if a is None:
+                out.append(None)
+                continue
+            out.append(_wrap((total[pos:pos + a.size] * scale).astype(a.dtype)
+                             .reshape(a.shape)))
+            pos += a.size
+        return out
+
+    def replica_gradients(self, grads):
+        """Gradients handed to ``optimizer.apply_gradients`` inside a replica function,
+        combined over the replicas as TensorFlow does: summed inside ``strategy.run``
+        (the loss there is scaled by the global batch size, e.g. with
+        ``tf.nn.compute_average_loss``), averaged inside a ``fit`` step (whose loss is the
+        replica's mean loss)."""
+        grads = list(grads)
+        if self._comm.size == 1:
+            return grads
+        if not self._in_run:
+            return self.aggregate_gradients(grads)
+        present = [g for g in grads if g is not None]
+        summed = iter(values.reduce_across(self._comm, "SUM", present, None,
+                                           "optimizer.apply_gradients"))
+        return [None if g is None else next(summed) for g in grads]
+
+    def reduce_logs(self, model, logs):
+        """The loss and metrics of the global batch, on every replica."""
+        if not isinstance(logs, dict):
+            return logs
+        comm = self._comm
+        if self._check_pending:
+            self._check_pending = False
+            self._check_in_step(model)
+        state = _unique([v for m in model.metrics for v in m.variables])
+        local_results = model.get_metrics_result()
+        keys, vals = [], []
+        for k, v in logs.items():
+            a = _arr(v)
+            if a.dtype.kind in "fiub":
+                keys.append(k)
+                vals.append(a)
+        parts = [np.asarray(v._value, np.float64).ravel() for v in state]
+        parts += [np.asarray(a, np.float64).ravel() for a in vals]
+        total = comm.allreduce_sum(np.concatenate(parts) if parts else np.zeros(0))
+        saved = [v._value for v in state]
+        pos = 0
+        for v in state:
+            v._value = total[pos:pos + v._value.size].reshape(v._value.shape).astype(
+                v._value.dtype)
+            pos += v._value.size
+        try:
+            global_results = {k: _wrap(np.array(_arr(r), copy=True))
+                              for k, r in model.get_metrics_result().items()}
+        finally:
+            for v, s in zip(state, saved):
+                v._value = s
+        out = dict(logs)
+        for k, a in zip(keys, vals):
+            summed = total[pos:pos + a.size]
+            pos += a.size
+            if k in global_results and k in local_results and _same(a, local_results[k]):
+                out[k] = global_results[k]          # a metric's result: from the summed state
+            else:                                   # any other value: the replicas' mean
+                out[k] = _wrap((summed / comm.size).reshape(a.shape).astype(
+                    a.dtype if a.dtype.kind == "f" else np.float64))
+        return out
+
+    def _check_in_step(self, model):
+        """After the first step every replica must hold the same weights; if not, the
+        gradients were not averaged (a custom train_step)."""
+        weights = model.trainable_variables
+        if not weights:
+            return
+        mine = np.array([np.sum(v._value, dtype=np.float64) for v in weights])
+        everyone = self._comm.allgather(mine)
+        if all(np.allclose(e, everyone[0], rtol=1e-9, atol=1e-12) for e in everyone):
+            return
+        raise RuntimeError(
+            "fit (%s): after the first training step the replicas' weights differ, so the "
+            "gradients were not averaged over the replicas. The built-in train_step does "
+            "this; a custom train_step must do it before the update: "
+            "`grads = tf.distribute.get_replica_context().all_reduce('MEAN', grads)` then "
+            "`self.optimizer.apply_gradients(zip(grads, variables), "
+            "skip_gradients_aggregation=True)`." % type(self.strategy).__name__)
+
+    # ---- end of each epoch ----
+    def end_epoch(self, model):
+        """Average the non-trainable float weights (moving statistics) over the replicas."""
+        variables = [v for v in _unique(model.non_trainable_weights)
+                     if v._value.dtype.kind == "f"]
+        if not variables:
+            return
+        buf = np.concatenate([np.asarray(v._value, np.float64).ravel() for v in variables])
+        total = self._comm.allreduce_sum(buf) / self._comm.size
+        pos = 0
+        for v in variables:
+            v._value = total[pos:pos + v._value.size].reshape(v._value.shape).astype(
+                v._value.dtype)
+            pos += v._value.size
+
+
+def _same(a, b):
+    b = _arr(b)
+    if a.shape != b.shape:
+        return False
+    try:
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    except TypeError:
+        return bool(np.array_equal(a, b))
