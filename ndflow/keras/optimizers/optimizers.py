@@ -239,7 +239,13 @@ class Nadam(Optimizer):
     def apply(self, grads, trainable_variables=None):
         t = int(self._iterations._value) + 1
         if self._u_product_step != t:
-            # the running product of the momentum schedule advances once per step
+            # the running product of the momentum schedule advances once per step; after
+            # `iterations` was set from outside (set_weights, a checkpoint restore) it is
+            # recomputed from step 1, multiplying in the same order
+            if self._u_product_step != t - 1:
+                self._u_product = 1.0
+                for s in range(1, t):
+                    self._u_product *= self.beta_1 * (1 - 0.5 * 0.96 ** s)
             self._u_product *= self.beta_1 * (1 - 0.5 * 0.96 ** t)
             self._u_product_step = t
         return super().apply(grads, trainable_variables)

@@ -1,0 +1,24 @@
+"""``tf.train``: object-based checkpoints for custom training loops.
+
+    ckpt = tf.train.Checkpoint(step=tf.Variable(0), optimizer=optimizer, model=model)
+    manager = tf.train.CheckpointManager(ckpt, "./tf_ckpts", max_to_keep=3)
+    ckpt.restore(manager.latest_checkpoint)        # nothing happens on the first run
+    ...
+    manager.save()
+
+Not to be confused with ``keras.callbacks.ModelCheckpoint``, the ``fit()`` callback that
+saves a model file during training.
+"""
+from ndflow.train.checkpoint import (Checkpoint, CheckpointOptions, CheckpointReader,
+                                     CheckpointLoadStatus, InitializationOnlyStatus,
+                                     list_variables, load_checkpoint, load_variable)
+from ndflow.train.checkpoint_management import (CheckpointManager, CheckpointState,
+                                                get_checkpoint_state, latest_checkpoint,
+                                                update_checkpoint_state, checkpoint_exists)
+from ndflow.train.moving_averages import ExponentialMovingAverage
+
+__all__ = ["Checkpoint", "CheckpointOptions", "CheckpointManager", "CheckpointReader",
+           "CheckpointLoadStatus", "InitializationOnlyStatus",
+           "CheckpointState", "ExponentialMovingAverage", "get_checkpoint_state",
+           "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable",
+           "update_checkpoint_state", "checkpoint_exists"]
