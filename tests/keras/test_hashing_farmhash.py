@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ndflow.keras import layers as L
-from ndflow.keras.layers._hashes import fingerprint64, siphash24
+from ndflow.ops.string_hashes import fingerprint64, siphash24
 
 BIG = 2 ** 63 - 1     # the largest bucket count TensorFlow accepts (int64 max)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
-from ndflow.keras.layers._hashes import fingerprint64, siphash24, to_bytes
+from ndflow.ops.string_hashes import fingerprint64, siphash24, to_bytes
 
 __all__ = ["StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
            "Discretization", "Hashing"]
@@ -41,6 +41,13 @@ def _to_str(v):
     if isinstance(v, bytes):
         return v.decode("utf-8")
     return str(v)
+
+
+def _string_batch(texts):
+    """A list of ``str`` as a 1-D string tensor."""
+    arr = np.empty(len(texts), dtype=object)
+    arr[:] = texts
+    return Tensor(arr)
 
 
 def _hash_salt(salt, cls):
@@ -401,35 +408,75 @@ class TextVectorization(Layer):
         self.sparse = sparse
         self.ragged = bool(ragged)
         self._lookup = StringLookup(
-            max_tokens=max_tokens, mask_token="" if output_mode == "int" else None,
+            max_tokens=max_tokens, mask_token="",
             output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens,
             vocabulary=vocabulary, idf_weights=idf_weights, name=self.name + "_lookup")
 
     def _autocast_inputs(self):
         return False
 
-    def _tokens(self, text):
-        s = _to_str(text)
+    def _standardized(self, texts):
+        """The texts after standardization.  A callable gets the whole batch as a 1-D
+        string tensor (as in Keras) and may use ``tf.strings`` ops."""
         if callable(self.standardize):
-            s = _to_str(self.standardize(s))
-        elif self.standardize in ("lower", "lower_and_strip_punctuation"):
-            s = s.translate(_ASCII_LOWER)
-        if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
-            s = _PUNCT.sub("", s)
+            out = _array(self.standardize(_string_batch(texts))).reshape(-1).tolist()
+            if len(out) != len(texts):
+                raise ValueError(
+                    "TextVectorization %r: the standardize callable must return one string per "
+                    "input string (a batch of %d), got %d values."
+                    % (self.name, len(texts), len(out)))
+            return [_to_str(s) for s in out]
+        out = []
+        for s in texts:
+            if self.standardize in ("lower", "lower_and_strip_punctuation"):
+                s = s.translate(_ASCII_LOWER)
+            if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+                s = _PUNCT.sub("", s)
+            out.append(s)
+        return out
+
+    def _split_batch(self, texts):
+        """One list of tokens per text.  A callable ``split`` gets the batch as a 1-D string
+        tensor (as in Keras) and returns one row of tokens per text: a list of 1-D tensors
+        (what ``tf.strings.split`` gives for a 1-D input in ndflow) or a 2-D tensor."""
         if self.split is None:
-            toks = [s]
-        elif callable(self.split):
-            toks = [_to_str(t) for t in self.split(s)]
-        elif self.split == "character":
-            toks = list(s)
+            return [[s] for s in texts]
+        if not callable(self.split):
+            if self.split == "character":
+                return [list(s) for s in texts]
+            return [s.split() for s in texts]
+        res = self.split(_string_batch(texts))
+        if isinstance(res, (list, tuple)):
+            rows = [_array(r).reshape(-1).tolist() for r in res]
         else:
-            toks = s.split()
-        if self.ngrams:
-            grams = []
-            for n in self.ngrams:
-                grams.extend(" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1))
-            toks = grams
-        return toks
+            arr = _array(res)
+            if arr.ndim == 2:
+                rows = arr.tolist()
+            elif arr.ndim == 1 and len(texts) == 1 and arr.shape[0] != 1:
+                rows = [arr.tolist()]        # the tokens of a single text
+            elif arr.ndim == 1:
+                rows = [[t] for t in arr.tolist()]
+            else:
+                rows = None
+        if rows is None or len(rows) != len(texts):
+            raise ValueError(
+                "TextVectorization %r: the split callable must return one row of tokens per "
+                "input string (a batch of %d), e.g. tf.strings.split(x); got %s."
+                % (self.name, len(texts), type(res).__name__ if rows is None else
+                   "%d rows" % len(rows)))
+        return [[_to_str(t) for t in row] for row in rows]
+
+    def _token_lists(self, texts):
+        """Standardize, split and form n-grams: one list of tokens per text."""
+        out = []
+        for toks in self._split_batch(self._standardized([_to_str(t) for t in texts])):
+            if self.ngrams:
+                grams = []
+                for n in self.ngrams:
+                    grams.extend(" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1))
+                toks = grams
+            out.append(toks)
+        return out
 
     def _texts(self, data):
         arr = _array(data)
@@ -439,11 +486,12 @@ class TextVectorization(Layer):
 
     def adapt(self, data, batch_size=None, steps=None):
         texts, _ = self._texts(data)
-        tokens = [t for text in texts for t in self._tokens(text)]
+        token_lists = self._token_lists(texts)
+        tokens = [t for toks in token_lists for t in toks]
         self._lookup.adapt(np.array(tokens, dtype=object))
         if self.output_mode == "tf_idf":
             # document frequency: in how many texts each token occurs
-            docs = [set(self._tokens(t)) for t in texts]
+            docs = [set(toks) for toks in token_lists]
             vocab = self._lookup.get_vocabulary(include_special_tokens=False)
             df = np.array([sum(tok in d for d in docs) for tok in vocab], np.float64)
             idf = np.log(1 + len(texts) / (1 + df))
@@ -461,8 +509,8 @@ class TextVectorization(Layer):
 
     def call(self, inputs):
         texts, scalar = self._texts(inputs)
-        seqs = [self._lookup._lookup(np.array(self._tokens(t), dtype=object)).tolist()
-                for t in texts]
+        seqs = [self._lookup._lookup(np.array(toks, dtype=object)).tolist()
+                for toks in self._token_lists(texts)]
         if self.output_mode == "int" and self.split is None and not \
                 self.output_sequence_length:
             # one token per text: the ids keep the input's shape, as in Keras

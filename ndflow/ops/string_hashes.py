@@ -1,4 +1,5 @@
-"""The two string hashes Keras's ``Hashing`` and lookup layers use, in pure Python.
+"""The two string hashes behind ``tf.strings.to_hash_bucket_fast`` / ``_strong`` and Keras's
+``Hashing`` and lookup layers, in pure Python (a plain module: no ops).
 
 * ``fingerprint64(data)`` -- Google's FarmHash "Fingerprint64" (the ``na`` variant of
   FarmHash's 64-bit hash).  ``tf.strings.to_hash_bucket_fast(s, n)`` is
