@@ -23,7 +23,7 @@ ALLOWED = {
     "random": {"ops", "core", "backend"},
     "config": {"backend", "core"},
     "strings": {"ops", "core", "backend"},
-    "image": {"ops", "nn", "core", "backend", "random"},
+    "image": {"ops", "nn", "core", "backend", "random", "io"},
     "io": {"ops", "core", "backend"},
     "summary": {"ops", "core", "backend"},
     "train": {"keras", "nn", "ops", "core", "backend", "data"},
