@@ -19,6 +19,7 @@ import contextlib
 import numpy as np
 
 from ndflow.backend import device as _device
+from ndflow.core import replica
 from ndflow.core.tensor import Tensor
 from ndflow.distribute import collectives, input_lib, values
 from ndflow.keras.engine import distribution
@@ -202,10 +203,15 @@ class Strategy:
         hooks = self._hooks
         distribution.enter_replica(hooks)
         hooks._in_run += 1
+        # tf.nn.compute_average_loss / scale_regularization_loss divide by the replica
+        # count inside strategy.run (the optimizer then sums the replicas' gradients); a
+        # fit step keeps 1, since fit averages the replicas' gradients instead
+        replica.push(self.num_replicas_in_sync)
         try:
             with self._run_device():
                 return fn(*args, **(kwargs or {}))
         finally:
+            replica.pop()
             hooks._in_run -= 1
             distribution.exit_replica(hooks)
 

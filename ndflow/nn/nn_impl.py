@@ -10,6 +10,7 @@ import numpy as np
 from ndflow.backend import random as _rnd
 from ndflow.core.tensor import Tensor, convert_to_tensor as convert
 from ndflow.core.errors import InvalidArgumentError
+from ndflow.core import replica
 from ndflow.ops import math_ops as M, array_ops as A, reduction_ops as R
 from ndflow.ops._base import binary_args, wrap, normalize_axis
 from ndflow.core.engine import Op, execute
@@ -185,14 +186,20 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
 
 
 def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """sum(per_example_loss [* sample_weight]) / global_batch_size; without
+    ``global_batch_size``, the global batch is this replica's batch times the number of
+    replicas in sync (inside ``strategy.run``; 1 elsewhere), as in TensorFlow."""
     loss = convert(per_example_loss)
     if sample_weight is not None:
         loss = M.multiply(loss, sample_weight)
     n = global_batch_size if global_batch_size is not None else (
-        loss._value.shape[0] if loss._value.ndim else 1)
+        (loss._value.shape[0] if loss._value.ndim else 1) * replica.num_replicas_in_sync())
     return M.divide(R.reduce_sum(loss), M.cast(n, loss.dtype))
 
 
 def scale_regularization_loss(regularization_loss):
-    """Scales a regularization loss for one replica (a single replica here: unchanged)."""
-    return R.reduce_sum(convert(regularization_loss))
+    """The summed regularization loss divided by the number of replicas in sync (inside
+    ``strategy.run``; 1 elsewhere), so that summing the replicas' losses counts it once."""
+    loss = R.reduce_sum(convert(regularization_loss))
+    n = replica.num_replicas_in_sync()
+    return loss if n == 1 else M.divide(loss, M.cast(n, loss.dtype))

@@ -82,7 +82,8 @@ def run(tf, strategy, rank):
         with tf.GradientTape() as tape:
             pred = model(xb, training=True)
             per_example = tf.reduce_mean(tf.square(pred - yb), axis=1)
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=GLOBAL_BATCH)
+            # without global_batch_size: this replica's batch times the replica count
+            loss = tf.nn.compute_average_loss(per_example)
         grads = tape.gradient(loss, model.trainable_variables)
         opt2.apply_gradients(zip(grads, model.trainable_variables))
         return loss

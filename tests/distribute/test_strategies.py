@@ -393,3 +393,24 @@ def test_replica_gradients_sum_in_run_and_average_in_fit():
     assert averaged[1] is None
     one = tf.distribute.MirroredStrategy()
     assert one.run(lambda: one._hooks.replica_gradients(g)) == g
+
+
+def test_average_loss_counts_the_replicas_in_sync():
+    """compute_average_loss without global_batch_size divides by this replica's batch times
+    the replicas in sync, and scale_regularization_loss by the replicas, inside
+    strategy.run; outside it (and with one replica) the count is 1."""
+    from ndflow.core import replica
+    per_example = np.array([1.0, 2.0, 3.0, 4.0])
+    assert float(tf.nn.compute_average_loss(per_example)) == 10.0 / 4
+    assert float(tf.nn.scale_regularization_loss([3.0, 1.0])) == 4.0
+    replica.push(2)      # what strategy.run does with two replicas (MPI)
+    try:
+        assert float(tf.nn.compute_average_loss(per_example)) == 10.0 / 8
+        assert float(tf.nn.compute_average_loss(per_example, global_batch_size=5)) == 2.0
+        assert float(tf.nn.scale_regularization_loss([3.0, 1.0])) == 2.0
+    finally:
+        replica.pop()
+    strategy = tf.distribute.MirroredStrategy()
+    got = strategy.run(lambda v: tf.nn.compute_average_loss(v), args=(per_example,))
+    assert float(got) == 10.0 / 4
+    assert replica.num_replicas_in_sync() == 1
