@@ -57,7 +57,10 @@ newaxis = None
 _LAZY = {"keras": "ndflow.keras", "data": "ndflow.data", "tuner": "ndflow.tuner",
          "distribute": "ndflow.distribute", "image": "ndflow.image",
          "strings": "ndflow.strings", "io": "ndflow.io", "summary": "ndflow.summary",
-         "train": "ndflow.train"}
+         "train": "ndflow.train",
+         # TF 2 keeps short aliases of these Keras modules (tf.metrics.BinaryAccuracy, ...)
+         "metrics": "ndflow.keras.metrics", "losses": "ndflow.keras.losses",
+         "optimizers": "ndflow.keras.optimizers", "initializers": "ndflow.keras.initializers"}
 
 
 def __getattr__(name):

@@ -14,7 +14,8 @@ ALLOWED = {
     "ops": {"core", "backend"},
     "nn": {"ops", "core", "backend"},
     "data": {"core", "backend", "io"},
-    "keras": {"nn", "ops", "core", "backend", "data", "math", "linalg", "random", "config"},
+    "keras": {"nn", "ops", "core", "backend", "data", "math", "linalg", "random", "config",
+              "strings"},
     "tuner": {"keras", "nn", "ops", "core", "backend", "data"},
     "distribute": {"keras", "nn", "ops", "core", "backend", "data"},
     # thin public namespaces re-export from the implementation folders

@@ -47,7 +47,8 @@ def test_namespace():
     for name in ["lower", "upper", "strip", "length", "substr", "join", "reduce_join", "split",
                  "bytes_split", "unicode_split", "regex_replace", "regex_full_match",
                  "to_number", "as_string", "format", "to_hash_bucket_fast",
-                 "to_hash_bucket_strong", "to_hash_bucket", "unsorted_segment_join", "ngrams"]:
+                 "to_hash_bucket_strong", "to_hash_bucket", "unsorted_segment_join", "ngrams",
+                 "unicode_decode", "unicode_encode"]:
         assert callable(getattr(S, name)), name
 
 
@@ -329,6 +330,40 @@ def test_unicode_split():
     with pytest.raises(InvalidArgumentError, match="input_encoding must be 'UTF-8'.*got "
                        "'utf-8'"):
         S.unicode_split(["a"], "utf-8")
+
+
+def test_unicode_decode_and_encode():
+    # expected values from TF 2.21 (bytes shown decoded)
+    got = S.unicode_decode(["héllo", "€", ""], "UTF-8")
+    assert isinstance(got, RaggedList)
+    assert got.to_list() == [[104, 233, 108, 108, 111], [8364], []]
+    assert all(r.dtype == tf.int32 for r in got)
+    one = S.unicode_decode("aé", "UTF-8")
+    assert one.dtype == tf.int32 and val(one) == [97, 233]
+    assert S.unicode_decode([["ab"], ["ç"]], "UTF-8").to_list() == [[[97, 98]], [[231]]]
+    assert S.unicode_decode([b"a\xffb"], "UTF-8").to_list() == [[97, 65533, 98]]
+    assert S.unicode_decode([b"a\xffb"], "UTF-8", errors="ignore").to_list() == [[97, 98]]
+    assert S.unicode_decode([b"a\xffb"], "UTF-8", replacement_char=63).to_list() == \
+        [[97, 63, 98]]
+    assert S.unicode_decode(["a\tb"], "UTF-8", replace_control_characters=True).to_list() == \
+        [[97, 65533, 98]]
+
+    check_str(S.unicode_encode([[104, 105], [0x20AC, 33]], "UTF-8"), ["hi", "€!"], (2,))
+    check_str(S.unicode_encode([104, 0x1F600], "UTF-8"), "h\U0001F600", ())
+    check_str(S.unicode_encode(tf.constant([[[104], [105]]]), "UTF-8"), [["h", "i"]], (1, 2))
+    rows = RaggedList([tf.constant(r, tf.int32) for r in [[104, 105], [], [-1, 0xD800,
+                                                                          0x110000, 97]]])
+    check_str(S.unicode_encode(rows, "UTF-8"), ["hi", "", "\ufffd\ufffd\ufffda"], (3,))
+    bad = RaggedList([tf.constant([-1, 97])])
+    check_str(S.unicode_encode(bad, "UTF-8", errors="ignore"), ["a"])
+    check_str(S.unicode_encode(bad, "UTF-8", replacement_char=63), ["?a"])
+    with pytest.raises(InvalidArgumentError, match="-1 is not a valid Unicode code point"):
+        S.unicode_encode(bad, "UTF-8", errors="strict")
+    with pytest.raises(InvalidArgumentError, match="output_encoding must be 'UTF-8'"):
+        S.unicode_encode([97], "UTF-16-BE")
+    # decode then encode gives the text back, row by row
+    text = ["héllo 日本", "", "a"]
+    check_str(S.unicode_encode(S.unicode_decode(text, "UTF-8"), "UTF-8"), text, (3,))
 
 
 # ---- regular expressions ------------------------------------------------------------------------

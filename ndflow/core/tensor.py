@@ -60,8 +60,11 @@ class Tensor:
                              % (_shape_str(self._value.shape), TensorShape(shape)))
 
     def numpy(self):
-        """The value as a NumPy array (a NumPy scalar for a 0-d tensor)."""
+        """The value as a NumPy array (a NumPy scalar for a 0-d tensor).  Strings come out
+        as ``TextStr``: a ``str`` that also has ``.decode()``, like TensorFlow's bytes."""
         v = self._value
+        if v.dtype == object:
+            return decodable(v)
         if v.ndim == 0:
             return v[()]
         return v
@@ -148,6 +151,33 @@ class Tensor:
 
     def __reduce__(self):
         return (Tensor, (self._value,))
+
+
+class TextStr(str):
+    """A string element taken out of a string tensor.
+
+    ndflow keeps strings as ``str`` where TensorFlow gives ``bytes``; TensorFlow code
+    very often writes ``t.numpy().decode("utf-8")`` or ``[w.decode() for w in
+    t.numpy()]``, so the strings handed out by ``numpy()`` and ``as_numpy_iterator()``
+    answer ``decode`` too (returning the plain ``str``).  Everything else is ``str``."""
+
+    __slots__ = ()
+
+    def decode(self, encoding="utf-8", errors="strict"):
+        return str(self)
+
+
+def decodable(v):
+    """An object (string) array as ``numpy()`` returns it: a 0-d one as its element, and
+    ``str`` elements as ``TextStr``; ``bytes`` and other elements unchanged."""
+    if v.ndim == 0:
+        e = v[()]
+        return TextStr(e) if type(e) is str else e
+    out = np.empty(v.shape, object)
+    flat_out = out.reshape(-1)
+    for i, e in enumerate(v.reshape(-1)):
+        flat_out[i] = TextStr(e) if type(e) is str else e
+    return out
 
 
 def _shape_str(shape):

@@ -199,6 +199,25 @@ class Dataset:
         return _sources.CounterDataset(start, step, dtype)
 
     @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The files matching a glob pattern (or a list of patterns), as 0-d string
+        tensors (``bytes``), matched now.  Sorted when ``shuffle=False``; by default in a
+        new random order on each pass."""
+        from ndflow.io.file_io import glob_patterns
+        names = glob_patterns(file_pattern, "Dataset.list_files")
+        if not names:
+            from ndflow.core import errors
+            raise errors.InvalidArgumentError(
+                "Dataset.list_files: no files matched pattern %r; check the path and the "
+                "wildcards." % (file_pattern,))
+        arr = np.empty(len(names), dtype=object)
+        arr[:] = [n.encode("utf-8") for n in names]
+        ds = _sources.TensorSliceDataset(arr)
+        if shuffle is None or shuffle:
+            ds = ds.shuffle(len(names), seed=seed)
+        return ds
+
+    @staticmethod
     def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
                              rerandomize_each_iteration=None):
         """Interleave ``datasets`` at random, each picked with probability proportional

@@ -22,3 +22,10 @@ def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_datase
 
 def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
     return Dataset.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+
+
+def Counter(start=0, step=1, dtype=None):  # noqa: N802  (TensorFlow's spelling)
+    """``start, start + step, ...`` forever: ``tf.data.Dataset.counter`` under its old name."""
+    if dtype is None:
+        return Dataset.counter(start, step)
+    return Dataset.counter(start, step, dtype)

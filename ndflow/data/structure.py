@@ -9,7 +9,7 @@ import numpy as np
 
 from ndflow.backend import dtypes as _dt
 from ndflow.core.shape import TensorShape
-from ndflow.core.tensor import Tensor, convert_to_tensor
+from ndflow.core.tensor import Tensor, convert_to_tensor, decodable
 from ndflow.core.tensor_spec import TensorSpec
 
 _ndarray = np.ndarray
@@ -133,6 +133,8 @@ def to_numpy(e):
     """An internal element as NumPy values (0-d arrays become NumPy scalars)."""
     t = type(e)
     if t is _ndarray:
+        if e.dtype == object:     # strings: as Tensor.numpy() gives them (with .decode)
+            return decodable(e)
         return e[()] if e.ndim == 0 else e
     if isinstance(e, tuple):
         items = [to_numpy(v) for v in e]

@@ -133,7 +133,8 @@ def stack(elements, what="Dataset.batch"):
 
 def _stack_leaf(arrays, index, what):
     first = arrays[0]
-    if type(first) is _ndarray:
+    # (not for 0-d strings: np.array would nest the 0-d object arrays instead of their str)
+    if type(first) is _ndarray and (first.dtype != object or first.ndim):
         try:
             out = np.array(arrays)  # faster than np.stack for many small arrays
         except ValueError:

@@ -167,3 +167,34 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=None, name=None, a
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=None, name=None,
                                alg=None):
     return Generator(seed=seed).truncated_normal(shape, mean, stddev, dtype)
+
+
+def _seed_pair(seed, fn):
+    s = np.asarray(convert(seed)._value)
+    if s.shape != (2,) or s.dtype.kind not in "iu":
+        raise InvalidArgumentError("%s: seed must be a pair of integers (shape [2]), got "
+                                   "shape %s and dtype %s." % (fn, list(s.shape), s.dtype))
+    return s
+
+
+def _derived_seeds(s, extra, count):
+    info = np.iinfo(s.dtype)
+    gen = np.random.default_rng([int(v) % 2 ** 64 for v in s.tolist()] + list(extra))
+    return gen.integers(info.min, info.max, size=(count, 2), dtype=s.dtype, endpoint=True)
+
+
+def split(seed, num=2, alg="auto_select"):
+    """``num`` new seeds derived from the seed pair ``seed``: shape ``[num, 2]``, the
+    seed's dtype, the same for the same seed (for the ``tf.random.stateless_*`` ops)."""
+    s = _seed_pair(seed, "tf.random.split")
+    if int(num) < 0:
+        raise InvalidArgumentError("tf.random.split: num must be >= 0, got %d." % int(num))
+    return wrap(_derived_seeds(s, [0x5EED], int(num)))
+
+
+def fold_in(seed, data, alg="auto_select"):
+    """A new seed pair derived from the seed pair ``seed`` and the integer ``data``
+    (a step number, a worker index)."""
+    s = _seed_pair(seed, "tf.random.fold_in")
+    d = int(np.asarray(convert(data)._value))
+    return wrap(_derived_seeds(s, [0xF01D, d % 2 ** 64], 1)[0])

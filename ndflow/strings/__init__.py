@@ -8,10 +8,12 @@ from ndflow.strings.string_ops import (lower, upper, strip, length, substr, join
                                        split, bytes_split, unicode_split, regex_replace,
                                        regex_full_match, to_number, as_string, format,
                                        to_hash_bucket_fast, to_hash_bucket_strong,
-                                       to_hash_bucket, unsorted_segment_join, ngrams)
+                                       to_hash_bucket, unsorted_segment_join, ngrams,
+                                       unicode_decode, unicode_encode)
 from ndflow.strings.ragged import RaggedList
 
 __all__ = ["lower", "upper", "strip", "length", "substr", "join", "reduce_join", "split",
            "bytes_split", "unicode_split", "regex_replace", "regex_full_match", "to_number",
            "as_string", "format", "to_hash_bucket_fast", "to_hash_bucket_strong",
-           "to_hash_bucket", "unsorted_segment_join", "ngrams", "RaggedList"]
+           "to_hash_bucket", "unsorted_segment_join", "ngrams", "unicode_decode",
+           "unicode_encode", "RaggedList"]

@@ -36,7 +36,8 @@ from ndflow.strings.ragged import RaggedList
 __all__ = ["lower", "upper", "strip", "length", "substr", "join", "reduce_join", "split",
            "bytes_split", "unicode_split", "regex_replace", "regex_full_match", "to_number",
            "as_string", "format", "to_hash_bucket_fast", "to_hash_bucket_strong",
-           "to_hash_bucket", "unsorted_segment_join", "ngrams", "RaggedList"]
+           "to_hash_bucket", "unsorted_segment_join", "ngrams", "unicode_decode",
+           "unicode_encode", "RaggedList"]
 
 _ASCII_WS = " \t\n\v\f\r"
 _NOT_WS = re.compile("[^ \t\n\v\f\r]+")
@@ -528,6 +529,70 @@ def unicode_split(input, input_encoding, errors="replace", replacement_char=6553
         return out
 
     return _split_rows(arr, one)
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """The Unicode code points (int32) of each string: a 1-D tensor for a scalar, a
+    ``RaggedList`` otherwise.  Invalid UTF-8 is handled as in ``unicode_split``; with
+    ``replace_control_characters`` the C0 control characters become ``replacement_char``."""
+    chars = unicode_split(input, input_encoding, errors, replacement_char)
+    repl = int(replacement_char)
+
+    def points(row):
+        if isinstance(row, RaggedList):
+            return RaggedList([points(r) for r in row])
+        cps = [ord(c) for c in row._value.tolist()]
+        if replace_control_characters:
+            cps = [repl if c < 0x20 else c for c in cps]
+        return Tensor(np.asarray(cps, np.int32))
+
+    return points(chars)
+
+
+def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533,
+                   name=None):
+    """Strings from Unicode code points: each innermost row of ``input`` (an int tensor of
+    rank >= 1, or a ``RaggedList``) becomes one string, so the result has one dimension
+    less.  Code points that are not valid (negative, surrogates, above U+10FFFF) become
+    ``replacement_char`` (``errors='replace'``), are dropped (``'ignore'``) or raise
+    (``'strict'``).  Only ``output_encoding='UTF-8'`` is supported."""
+    fn = "tf.strings.unicode_encode"
+    if output_encoding != "UTF-8":
+        raise InvalidArgumentError(
+            "%s: output_encoding must be 'UTF-8' (ndflow's string tensors hold UTF-8 text), "
+            "got %r." % (fn, output_encoding))
+    if errors not in ("strict", "replace", "ignore"):
+        raise InvalidArgumentError("%s: errors must be 'strict', 'replace' or 'ignore', got "
+                                   "%r." % (fn, errors))
+    repl = chr(int(replacement_char))
+
+    def text(cps):
+        out = []
+        for c in cps:
+            if 0 <= c <= 0x10FFFF and not 0xD800 <= c <= 0xDFFF:
+                out.append(chr(c))
+            elif errors == "strict":
+                raise InvalidArgumentError("%s: %d is not a valid Unicode code point; use "
+                                           "errors='replace' or 'ignore'." % (fn, c))
+            elif errors == "replace":
+                out.append(repl)
+        return "".join(out)
+
+    def encode(x):
+        if isinstance(x, RaggedList):
+            rows = [encode(r) for r in x]
+            if rows and all(isinstance(r, Tensor) and r._value.ndim == 0 for r in rows):
+                return _str_tensor([r._value[()] for r in rows], (len(rows),))
+            return RaggedList(rows)
+        arr = _int_array(x, "unicode_encode", "input")
+        if arr.ndim == 0:
+            raise InvalidArgumentError("%s: input must have rank >= 1 (the code points of a "
+                                       "string), got a scalar." % fn)
+        flat = arr.reshape(int(np.prod(arr.shape[:-1])), arr.shape[-1]).tolist()
+        return _str_tensor([text(r) for r in flat], arr.shape[:-1])
+
+    return encode(input)
 
 
 # ---- regular expressions --------------------------------------------------------------------

@@ -108,3 +108,30 @@ def test_fixed_length_records(tmp_path):
     gz.write_bytes(gzip.compress(b"abcdef"))
     assert _lines(tf.data.FixedLengthRecordDataset(str(gz), 3, compression_type="GZIP")) == \
         [b"abc", b"def"]
+
+
+def test_list_files_sorted_shuffled_and_missing(tmp_path):
+    for d, names in (("b", ["2.png", "1.png"]), ("a", ["3.jpg"])):
+        (tmp_path / d).mkdir()
+        for n in names:
+            (tmp_path / d / n).write_bytes(b"x")
+    pattern = str(tmp_path / "*" / "*")
+    want = [str(tmp_path / p).encode() for p in ("a/3.jpg", "b/1.png", "b/2.png")]
+    ds = tf.data.Dataset.list_files(pattern, shuffle=False)
+    assert _lines(ds) == want                      # bytes, sorted (as TensorFlow gives)
+    assert ds.element_spec.dtype == tf.string and int(ds.cardinality()) == 3
+    # a list of patterns: the matches of each in turn
+    two = tf.data.Dataset.list_files([str(tmp_path / "b" / "*"), str(tmp_path / "a" / "*")],
+                                     shuffle=False)
+    assert _lines(two) == want[1:] + want[:1]
+    # shuffled by default, a new order each pass; a seed makes the first order repeatable
+    orders = set()
+    for seed in range(8):
+        shuffled = tf.data.Dataset.list_files(pattern, seed=seed)
+        first = _lines(shuffled)
+        assert sorted(first) == want
+        assert first == _lines(tf.data.Dataset.list_files(pattern, seed=seed))
+        orders.add(tuple(first))
+    assert len(orders) > 1
+    with pytest.raises(errors.InvalidArgumentError, match="no files matched"):
+        tf.data.Dataset.list_files(str(tmp_path / "*.txt"))

@@ -215,3 +215,10 @@ def test_pandas_objects_slice_like_arrays():
     cols = next(iter(Dataset.from_tensor_slices((dict(frame), frame["b"]))))
     assert cols[0]["a"].dtype == tf.float64 and cols[0]["b"].dtype == tf.int64
     assert int(cols[1]) == 4
+
+
+def test_experimental_counter_is_dataset_counter():
+    c = tf.data.experimental.Counter()
+    assert np_list(c.take(3)) == [0, 1, 2] and c.element_spec.dtype == tf.int64
+    assert np_list(tf.data.experimental.Counter(5, -2, tf.int32).take(3)) == [5, 3, 1]
+    assert tf.data.experimental.Counter(dtype=tf.int32).element_spec.dtype == tf.int32

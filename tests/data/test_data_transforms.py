@@ -277,3 +277,19 @@ def test_counter_scan_sample_and_choose():
         [Dataset.range(3), Dataset.range(10, 13), Dataset.range(20, 23)], choice)
     assert np_list(picked) == [0, 10, 11, 1, 20]
     assert tf.data.experimental.sample_from_datasets is not None
+
+
+def test_batch_of_scalar_strings_made_by_map_is_a_flat_string_vector():
+    # map returning a 0-d object array (as text_dataset_from_directory's file reader
+    # does) or a Python str: batching gives a 1-D tensor of str, not an array of arrays
+    src = Dataset.from_tensor_slices(np.array(["a", "bb", "ccc"], dtype=object))
+    for fn in (lambda p: np.array(p.numpy() + "!", dtype=object),
+               lambda p: p.numpy() + "!",
+               lambda p: tf.strings.join([p, "!"])):
+        batches = [b.numpy() for b in src.map(fn).batch(2)]
+        assert [b.tolist() for b in batches] == [["a!", "bb!"], ["ccc!"]]
+        assert all(isinstance(s, str) for b in batches for s in b)   # not 0-d arrays
+    # rows of strings (1-D elements) still batch to a 2-D string tensor
+    rows = Dataset.from_tensor_slices(np.array([["a", "b"], ["c", "d"]], dtype=object))
+    got = next(iter(rows.map(lambda r: tf.strings.upper(r)).batch(2))).numpy()
+    assert got.shape == (2, 2) and got.tolist() == [["A", "B"], ["C", "D"]]

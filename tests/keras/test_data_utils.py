@@ -122,6 +122,50 @@ def test_image_dataset_without_labels_or_with_given_labels(tmp_path):
         utils.image_dataset_from_directory(tmp_path, labels=[0, 1], verbose=False)
 
 
+def test_image_dataset_resizes_like_tf_image_resize(tmp_path):
+    # Keras resizes with tf.image.resize (half-pixel centres, no antialiasing), not with
+    # Pillow's filters: 6 -> 2 pixels (scale 3) samples exactly pixels 1 and 4
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, size=(6, 9, 3)).astype(np.uint8)
+    (tmp_path / "c").mkdir()
+    Image.fromarray(img).save(tmp_path / "c" / "a.png")
+
+    def load(**kw):
+        ds = utils.image_dataset_from_directory(tmp_path, batch_size=None, shuffle=False,
+                                                verbose=False, **kw)
+        return next(iter(ds))[0].numpy()
+
+    np.testing.assert_array_equal(load(image_size=(2, 3)), img[1::3, 1::3])
+    np.testing.assert_array_equal(load(image_size=(2, 3), interpolation="nearest"),
+                                  img[1::3, 1::3])
+    # crop_to_aspect_ratio: the centred 6x6 window (columns 1..6), then scale 3
+    np.testing.assert_array_equal(load(image_size=2, crop_to_aspect_ratio=True),
+                                  img[1::3, 2::3][:, :2])
+    # pad_to_aspect_ratio is tf.image.resize_with_pad: 6x9 fits 4x6 at 2/3 scale (4x6, no
+    # padding); into 6x6 it becomes 4x6 with one zero row above and below
+    padded = load(image_size=(6, 6), pad_to_aspect_ratio=True)
+    np.testing.assert_array_equal(padded[0], 0)
+    np.testing.assert_array_equal(padded[5], 0)
+    np.testing.assert_array_equal(padded[1:5], load(image_size=(4, 6)))
+    # bilinear between pixels, computed in float64: 6x9 -> 4x6 samples at (i + .5) * 1.5 - .5
+    def weights(n_in, n_out):
+        w = np.zeros((n_out, n_in))
+        for i in range(n_out):
+            s = min(max((i + 0.5) * n_in / n_out - 0.5, 0), n_in - 1)
+            lo = int(np.floor(s))
+            hi = min(lo + 1, n_in - 1)
+            w[i, lo] += 1 - (s - lo)
+            w[i, hi] += s - lo
+        return w
+    expected = np.einsum("ah,bw,hwc->abc", weights(6, 4), weights(9, 6), img.astype(np.float64))
+    np.testing.assert_allclose(load(image_size=(4, 6)), expected, rtol=1e-5, atol=1e-4)
+    channels_first = load(image_size=(2, 3), data_format="channels_first")
+    np.testing.assert_array_equal(channels_first, img[1::3, 1::3].transpose(2, 0, 1))
+    with pytest.raises(ValueError, match="interpolation"):
+        load(image_size=(2, 3), interpolation="hamming")
+
+
 def test_text_dataset_from_directory(tmp_path):
     for cls, texts in (("neg", ["bad", "awful film"]), ("pos", ["good", "great", "fine"])):
         (tmp_path / cls).mkdir()
@@ -186,3 +230,32 @@ def test_sequence_and_pydataset():
             return i
     with pytest.raises(NotImplementedError, match="__len__"):
         len(NoLen())
+
+
+def test_make_sampling_table_and_skipgrams_match_keras():
+    # expected values from TF 2.21 (keras.preprocessing.sequence), same seeds
+    import random
+    seq = keras.preprocessing.sequence
+    assert seq.make_sampling_table(6).tolist() == [
+        0.0031522478751942504, 0.0031522478751942504, 0.0054759726939176976,
+        0.007415564097374219, 0.009128167456366161, 0.010684345040995184]
+    assert seq.make_sampling_table(4, sampling_factor=0.3).tolist() == [
+        0.5459853477887479, 0.5459853477887479, 0.9484662926725268, 1.0]
+    # positives only: each word with its neighbours within the window; id 0 is skipped
+    assert seq.skipgrams([1, 2, 0, 3, 4], vocabulary_size=5, window_size=2,
+                         negative_samples=0, shuffle=False) == (
+        [[1, 2], [2, 1], [2, 3], [3, 2], [3, 4], [4, 3]], [1] * 6)
+    random.seed(0)
+    assert seq.skipgrams([1, 2, 0, 3, 4], vocabulary_size=10, window_size=1,
+                         negative_samples=1.0, seed=42) == (
+        [[4, 3], [3, 5], [2, 8], [4, 7], [3, 4], [1, 9], [1, 2], [2, 1]],
+        [1, 0, 0, 0, 1, 0, 1, 1])
+    random.seed(1)
+    couples, labels = seq.skipgrams(
+        [1, 2, 3, 4, 5, 6], vocabulary_size=7, window_size=2, negative_samples=0.5,
+        categorical=True, sampling_table=np.array([1, .5, .5, .5, .5, .5, .5]))
+    assert couples == [[4, 3], [4, 2], [6, 4], [5, 4], [5, 3], [4, 3], [1, 2], [4, 5], [1, 3],
+                       [4, 6], [4, 4], [4, 6], [5, 6], [6, 2], [6, 5], [5, 6]]
+    assert labels == [[0, 1]] * 5 + [[1, 0]] + [[0, 1]] * 3 + [[1, 0]] * 2 + [[0, 1]] * 2 + \
+        [[1, 0], [0, 1], [1, 0]]
+    assert seq.skipgrams([0, 0], vocabulary_size=3) == ([], [])

@@ -107,6 +107,24 @@ def test_small_cnn(tmp_path):
     check_model(model, lambda n: normal(n, 28, 28, 1), tmp_path)
 
 
+def test_augmentation_layers_are_the_identity(tmp_path):
+    # the image tutorials keep their augmentation inside the model; at inference it
+    # passes images through.  RandomCrop resizes at inference, so it is not exported.
+    model = keras.Sequential([
+        L.Input((12, 12, 3)),
+        L.RandomFlip("horizontal"), L.RandomRotation(0.1), L.RandomZoom(0.1),
+        L.RandomTranslation(0.1, 0.1), L.RandomContrast(0.2), L.RandomBrightness(0.2),
+        L.Rescaling(1 / 255.0), L.Conv2D(4, 3, activation="relu"),
+        L.GlobalAveragePooling2D(), L.Dense(2)])
+    _randomize(model)
+    check_model(model, lambda n: normal(n, 12, 12, 3, scale=50.0) + 128, tmp_path)
+    proto = onnx.load(str(tmp_path / "model.onnx"))
+    assert not any(n.op_type.startswith("Random") for n in proto.graph.node)
+    crop = keras.Sequential([L.Input((12, 12, 3)), L.RandomCrop(8, 8), L.Flatten()])
+    with pytest.raises(NotExportableError, match=r"\(RandomCrop\) is not exportable"):
+        crop.export(str(tmp_path / "crop.onnx"), format="onnx", verbose=False)
+
+
 def test_functional_concat_add_batchnorm(tmp_path):
     inp = keras.Input((12,))
     a = L.Dense(8, activation="relu")(inp)

@@ -83,6 +83,31 @@ def test_training_flag_propagates_to_nested_layers():
     assert float(m.inner.count.numpy()) == 1.0
 
 
+def test_training_default_of_the_call_signature_applies_when_no_flag_is_given():
+    # Keras: explicit training=, else the enclosing call's flag, else call()'s default
+    # (TensorFlow 2.21 prints the same for this program)
+    class Noisy(L.Layer):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.drop = L.Dropout(0.5)
+            self.seen = []
+
+        def call(self, x, training=True):
+            self.seen.append(training)
+            return self.drop(x)        # inherits the flag
+
+    layer = Noisy()
+    x = np.ones((4, 10), "float32")
+    assert (layer(x).numpy() == 0).any() and layer.seen[-1] is True
+    assert not (layer(x, training=False).numpy() == 0).any() and layer.seen[-1] is False
+    model = keras.Sequential([keras.Input((10,)), layer])
+    assert (model(x).numpy() == 0).any() and layer.seen[-1] is True
+    assert not (model(x, training=False).numpy() == 0).any() and layer.seen[-1] is False
+    assert not (model.predict(x, verbose=0) == 0).any()
+    # a call whose default is None still sees None (Dropout then does nothing)
+    assert not (keras.Sequential([keras.Input((10,)), L.Dropout(0.5)])(x).numpy() == 0).any()
+
+
 def test_input_shape_kwargs_and_bad_kwargs():
     layer = L.Dense(3, input_shape=(5,))
     assert layer._batch_input_shape == (None, 5)

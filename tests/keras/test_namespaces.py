@@ -42,3 +42,14 @@ def test_default_layer_names_follow_keras():
              keras.layers.BatchNormalization().name, keras.layers.PReLU().name]
     assert names == ["conv2d", "max_pooling2d", "global_average_pooling1d", "conv2d_transpose",
                      "dense", "dense_1", "batch_normalization", "p_re_lu"]
+
+
+def test_tf_short_aliases_of_keras_modules():
+    # TF 2 tutorials write tf.metrics.BinaryAccuracy, tf.losses.SparseCategoricalCrossentropy
+    import ndflow as tf
+    assert tf.metrics is keras.metrics and tf.losses is keras.losses
+    assert tf.optimizers is keras.optimizers and tf.initializers is keras.initializers
+    assert tf.metrics.BinaryAccuracy is keras.metrics.BinaryAccuracy
+    assert tf.losses.SparseCategoricalCrossentropy is \
+        keras.losses.SparseCategoricalCrossentropy
+    assert {"metrics", "losses", "optimizers", "initializers"} <= set(dir(tf))

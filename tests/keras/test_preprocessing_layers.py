@@ -25,9 +25,13 @@ def test_image_layer_tests():
     for cls, kw in [(L.RandomFlip, {"seed": 1}), (L.RandomRotation, {"factor": 0.1}),
                     (L.RandomZoom, {"height_factor": 0.2}),
                     (L.RandomTranslation, {"height_factor": 0.1, "width_factor": 0.2}),
-                    (L.RandomContrast, {"factor": 0.3})]:
+                    (L.RandomContrast, {"factor": 0.3}), (L.RandomBrightness, {"factor": 0.2})]:
+        # called without a training flag they augment (Keras); these checks compare calls
         run_layer_test(cls, kw, input_shape=(2, 6, 5, 3), expected_output_shape=(2, 6, 5, 3),
-                       expected_num_trainable_weights=0)
+                       expected_num_trainable_weights=0, call_kwargs={"training": False})
+    run_layer_test(L.RandomCrop, {"height": 4, "width": 3}, input_shape=(2, 6, 5, 3),
+                   expected_output_shape=(2, 4, 3, 3), expected_num_trainable_weights=0,
+                   call_kwargs={"training": False})
 
 
 def test_resizing_bilinear_half_pixel_and_nearest():
@@ -59,14 +63,23 @@ def test_center_crop_and_aspect_crop():
 def test_random_layers_only_act_in_training_and_are_seeded():
     x = RNG.uniform(0, 255, size=(4, 6, 6, 3)).astype(np.float32)
     for layer in (L.RandomFlip(), L.RandomRotation(0.2), L.RandomZoom(0.3),
-                  L.RandomTranslation(0.2, 0.2), L.RandomContrast(0.5)):
-        np.testing.assert_array_equal(layer(x).numpy(), x)
+                  L.RandomTranslation(0.2, 0.2), L.RandomContrast(0.5),
+                  L.RandomBrightness(0.3)):
+        np.testing.assert_array_equal(layer(x, training=False).numpy(), x)
         keras.utils.set_random_seed(4)
         a = layer(x, training=True).numpy()
         keras.utils.set_random_seed(4)
         b = layer(x, training=True).numpy()
         np.testing.assert_array_equal(a, b)
         assert np.abs(a - x).max() > 0, type(layer).__name__
+        # no training flag given or inherited: the call's default, training=True (Keras),
+        # also inside a Sequential called directly, as the augmentation tutorials do
+        keras.utils.set_random_seed(4)
+        np.testing.assert_array_equal(layer(x).numpy(), a)
+        keras.utils.set_random_seed(4)
+        np.testing.assert_array_equal(keras.Sequential([layer])(x).numpy(), a)
+        keras.utils.set_random_seed(4)
+        np.testing.assert_array_equal(keras.Sequential([layer])(x, training=False).numpy(), x)
 
 
 def test_random_geometry_values():
@@ -93,6 +106,46 @@ def test_random_geometry_values():
     f = (yc - mean) / (xs - mean)
     assert np.all((f > 0.5 - 1e-3) & (f < 1.5 + 1e-3))
     np.testing.assert_allclose(f.reshape(2, -1).std(axis=1), 0, atol=1e-3)
+
+
+def test_random_crop_and_random_brightness_values():
+    x = np.arange(2 * 6 * 8, dtype=np.float32).reshape(2, 6, 8, 1)
+    # training: one random window, the same for the whole batch
+    out = L.RandomCrop(4, 5, seed=3)(x, training=True).numpy()
+    wins = [(t, l) for t in range(3) for l in range(4)
+            if np.array_equal(out, x[:, t:t + 4, l:l + 5])]
+    assert len(wins) == 1
+    seen = {float(L.RandomCrop(4, 5, seed=s)(x, training=True).numpy()[0, 0, 0, 0])
+            for s in range(12)}
+    assert len(seen) > 1
+    # inference: the largest centred 6x6 window (columns 1..6), then 6x6 -> 3x3 bilinear
+    # with half-pixel centres samples rows/columns 0.5, 2.5, 4.5: means of 2x2 blocks
+    centre = x[:, :, 1:7].astype(np.float64)
+    expected = centre.reshape(2, 3, 2, 3, 2, 1).mean(axis=(2, 4))
+    np.testing.assert_allclose(L.RandomCrop(3, 3)(x, training=False).numpy(), expected)
+    # an image not larger than the target is resized even when training
+    small = L.RandomCrop(12, 16)(x, training=True)
+    assert small.shape == (2, 12, 16, 1)
+    cf = L.RandomCrop(4, 5, data_format="channels_first")(x.transpose(0, 3, 1, 2))
+    assert cf.shape == (2, 1, 4, 5)
+    assert L.RandomCrop(4, 5).compute_output_shape((None, 6, 8, 3)) == (None, 4, 5, 3)
+    with pytest.raises(ValueError, match="height and width"):
+        L.RandomCrop(0, 3)
+
+    b = L.RandomBrightness((0.1, 0.1), value_range=(0, 1))
+    y = np.array([[0.2, 0.95]], np.float32).reshape(1, 1, 2, 1)
+    np.testing.assert_allclose(b(y, training=True).numpy().ravel(), [0.3, 1.0], rtol=1e-6)
+    np.testing.assert_array_equal(b(y, training=False).numpy(), y)
+    flat = np.full((5, 3, 3, 3), 100.0, np.float32)
+    z = L.RandomBrightness(0.2, seed=1)(flat, training=True).numpy()
+    delta = z - 100.0
+    assert np.all(np.abs(delta) <= 0.2 * 255 + 1e-4)
+    assert np.allclose(delta, delta[:, :1, :1, :1])     # one delta per image
+    assert len(np.unique(delta[:, 0, 0, 0])) == 5
+    with pytest.raises(ValueError, match="factor"):
+        L.RandomBrightness(1.5)
+    config = L.RandomBrightness(0.2, value_range=(0, 1)).get_config()
+    assert config["factor"] == 0.2 and config["value_range"] == [0.0, 1.0]
 
 
 # ---- text and categorical --------------------------------------------------------------------------
@@ -217,3 +270,126 @@ def test_string_input_model_with_text_vectorization_saves(tmp_path):
     emb = [layer for layer in model.layers if isinstance(layer, L.Embedding)][0]
     row = emb.embeddings.numpy()[tv.get_vocabulary().index("good")]
     np.testing.assert_allclose(pooled, row, rtol=1e-6)
+
+
+# a module-level function, saved by its name (as Keras does) and found again through
+# custom_objects when loading
+def _lower_no_digits(x):
+    return tf.strings.regex_replace(tf.strings.lower(x), "[0-9]", "")
+
+
+def _comma_split(x):
+    return tf.strings.split(x, sep=",")
+
+
+def test_text_vectorization_custom_callables_survive_saving(tmp_path):
+    tv = L.TextVectorization(standardize=_lower_no_digits, split=_comma_split)
+    tv.adapt(np.array(["A1,b", "a,C2"]))
+    assert tv.get_vocabulary() == ["", "[UNK]", "a", "c", "b"]
+    config = tv.get_config()
+    assert config["standardize"]["config"] == "_lower_no_digits"
+    assert config["split"]["config"] == "_comma_split"
+    model = keras.Sequential([keras.Input(shape=(), dtype="string"), tv])
+    path = str(tmp_path / "tv.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path, custom_objects={
+        "_lower_no_digits": _lower_no_digits, "_comma_split": _comma_split})
+    texts = tf.constant(["B3,A", "c,Z"])
+    assert loaded(texts).numpy().tolist() == model(texts).numpy().tolist() == \
+        [[4, 2], [3, 1]]
+    # before the fix the callables were saved as None: loading silently used the
+    # default standardization and split; now the missing function is named
+    with pytest.raises(Exception, match="_lower_no_digits"):
+        keras.models.load_model(path)
+
+
+def test_predict_takes_a_string_tensor():
+    tv = L.TextVectorization(vocabulary=["a", "b"], output_sequence_length=3)
+    model = keras.Sequential([tv])
+    got = model.predict(tf.constant(["a b", "b x a"]), verbose=0)
+    assert got.tolist() == [[2, 3, 0], [3, 1, 2]]
+
+
+def test_lookup_layers_on_ragged_rows():
+    chars = tf.strings.unicode_split(["abc", "ba", ""], "UTF-8")
+    lookup = L.StringLookup(vocabulary=["a", "b"])
+    ids = lookup(chars)
+    assert isinstance(ids, tf.strings.RaggedList)
+    assert ids.to_list() == [[1, 2, 0], [2, 1], []]
+    assert lookup(tf.strings.unicode_split(["ab", "ba"], "UTF-8")).to_list() == \
+        [[1, 2], [2, 1]]                             # equal lengths stay ragged too
+    inverse = L.StringLookup(vocabulary=["a", "b"], invert=True)
+    assert inverse(ids).to_list() == [["a", "b", "[UNK]"], ["b", "a"], []]
+    multi_hot = L.StringLookup(vocabulary=["a", "b"], output_mode="multi_hot")
+    assert multi_hot(chars).numpy().tolist() == [[1, 1, 1], [0, 1, 1], [0, 0, 0]]
+    ints = L.IntegerLookup(vocabulary=[5, 7])
+    assert ints(tf.strings.RaggedList([tf.constant([7, 5, 1]), tf.constant([5])])).to_list() \
+        == [[2, 1, 0], [1]]
+
+
+def test_text_vectorization_ragged_output():
+    tv = L.TextVectorization(vocabulary=["a", "b"], ragged=True)
+    out = tv(tf.constant(["a b a", "b", ""]))
+    assert isinstance(out, tf.strings.RaggedList)
+    assert out.to_list() == [[2, 3, 2], [3], []]
+    cut = L.TextVectorization(vocabulary=["a", "b"], ragged=True, output_sequence_length=2)
+    assert cut(tf.constant(["a b a", "b"])).to_list() == [[2, 3], [3]]
+    with pytest.raises(ValueError, match="ragged=True only applies to output_mode='int'"):
+        L.TextVectorization(ragged=True, output_mode="multi_hot")
+
+
+def test_hashed_crossing_matches_tensorflow(tmp_path):
+    # every expected bin below was produced by TF 2.21 / Keras 3 HashedCrossing
+    cross = L.HashedCrossing(num_bins=1000)
+    assert cross((tf.constant(["a", "b", "cat", "dog"]),
+                  tf.constant([1, 2, -5, 123456789012]))).numpy().tolist() == \
+        [485, 357, 325, 530]
+    assert cross((np.array([[3], [4], [-1]]), np.array([[7], [8], [0]]))).numpy().tolist() \
+        == [[593], [857], [358]]
+    assert cross((tf.constant(["x", "yy"]), tf.constant(["red", "blue"]))).numpy().tolist() \
+        == [545, 414]
+    assert cross((tf.constant(["x", "yy"]), tf.constant(["red", "blue"]),
+                  tf.constant([1, 2]))).numpy().tolist() == [21, 695]
+    assert int(cross((tf.constant("x"), tf.constant(3))).numpy()) == 960
+    big = L.HashedCrossing(num_bins=2 ** 62)
+    assert big((tf.constant(["a", "b"]), tf.constant([1, 2]))).numpy().tolist() == \
+        [2928842892298887677, 85918459618309357]
+    assert cross((tf.constant(["a"]), tf.constant([1]))).dtype == tf.int64
+    one_hot = L.HashedCrossing(num_bins=5, output_mode="one_hot")
+    out = one_hot((tf.constant(["a", "b", "c"]), tf.constant([1, 2, 3])))
+    assert out.dtype == tf.float32
+    assert out.numpy().tolist() == [[1, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 0, 1]]
+    assert one_hot((tf.constant([["a"], ["b"]]), tf.constant([[1], [2]]))).shape == (2, 5)
+    assert one_hot.compute_output_shape([(None, 1), (None, 1)]) == (None, 5)
+    clone = L.HashedCrossing.from_config(one_hot.get_config())
+    assert clone.num_bins == 5 and clone.output_mode == "one_hot"
+    with pytest.raises(ValueError, match="at least two"):
+        cross(tf.constant(["a"]))
+    with pytest.raises(ValueError, match="same shape"):
+        cross((tf.constant(["a", "b"]), tf.constant([1])))
+    with pytest.raises(ValueError, match=r"\(\), \(batch,\) or \(batch, 1\)"):
+        cross((np.zeros((2, 2), np.int64), np.zeros((2, 2), np.int64)))
+    with pytest.raises(ValueError, match="integer or string"):
+        cross((tf.constant([1.5]), tf.constant([1])))
+    with pytest.raises(ValueError, match="'int' or 'one_hot'"):
+        L.HashedCrossing(num_bins=3, output_mode="multi_hot")
+
+
+def test_text_vectorization_nested_standardize_loads_through_custom_objects(tmp_path):
+    def strip_x(x):                      # defined inside a function: saved with its bytecode
+        return tf.strings.regex_replace(tf.strings.lower(x), "x", "")
+
+    tv = L.TextVectorization(standardize=strip_x, vocabulary=["ab", "c"])
+    model = keras.Sequential([keras.Input(shape=(), dtype="string"), tv])
+    path = str(tmp_path / "nested.keras")
+    model.save(path)
+    texts = tf.constant(["AXb c", "zz"])
+    expected = [[2, 3], [1, 0]]
+    assert model(texts).numpy().tolist() == expected
+    # safe mode: the caller's own function is used, nothing from the file runs
+    loaded = keras.models.load_model(path, custom_objects={"strip_x": strip_x})
+    assert loaded.layers[0].standardize is strip_x
+    assert loaded(texts).numpy().tolist() == expected
+    with pytest.raises(ValueError, match="bytecode.*safe_mode=False"):
+        keras.models.load_model(path)
+    assert keras.models.load_model(path, safe_mode=False)(texts).numpy().tolist() == expected

@@ -397,3 +397,21 @@ def test_second_order_gradients_need_unroll():
         m[idx] -= eps
         assert g2[idx] == pytest.approx((norm_at(p) - norm_at(m)) / (2 * eps), rel=1e-5,
                                         abs=1e-8)
+
+
+def test_get_initial_state_takes_a_batch_size_or_the_inputs():
+    # Keras 3 passes the batch size; TF 2 tutorials pass the input tensor
+    gru = L.GRU(3, return_sequences=True, return_state=True)
+    x = tf.constant(np.ones((4, 5, 2), np.float32))
+    for arg in (4, np.int64(4), tf.constant(4), x):
+        states = gru.get_initial_state(arg)
+        assert [tuple(s.shape) for s in states] == [(4, 3)]
+        assert not any(s.numpy().any() for s in states)
+    lstm = L.LSTM(2)
+    assert [tuple(s.shape) for s in lstm.get_initial_state(x)] == [(4, 2), (4, 2)]
+    assert [tuple(s.shape) for s in L.LSTMCell(2).get_initial_state(inputs=x)] == \
+        [(4, 2), (4, 2)]
+    out, state = gru(x, initial_state=gru.get_initial_state(x))
+    np.testing.assert_array_equal(out.numpy(), gru(x)[0].numpy())
+    with pytest.raises(TypeError, match="batch size"):
+        gru.get_initial_state("four")

@@ -494,3 +494,60 @@ def test_metric_names_by_snake_case_class_name():
     pred = p > 0.5
     want = np.mean(Y_BIN[pred]) if pred.any() else 0.0     # Keras: 0 when nothing is positive
     assert abs(r["precision"] - want) < 1e-6
+
+
+def test_keras3_customizing_fit_loop_over_self_metrics():
+    # the Keras 3 guide's train_step: compute_loss, then update every metric of
+    # self.metrics ("loss" with the loss, the compiled metrics with y and y_pred); before
+    # the first update the compiled metrics are one entry, "compile_metrics", whose result
+    # is a dict -- the logs must still come out flat and equal to the built-in step's
+    class Custom(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(8, activation="relu")
+            self.out = layers.Dense(3, activation="softmax")
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+        def _step(self, data, train):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=train)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred)
+            if train:
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+        def train_step(self, data):
+            return self._step(data, True)
+
+        def test_step(self, data):
+            return self._step(data, False)
+
+    class Plain(Custom):
+        train_step = keras.Model.train_step
+        test_step = keras.Model.test_step
+
+    results = []
+    for cls in (Custom, Plain):
+        tf.random.set_seed(0)
+        m = cls()
+        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+        assert [x.name for x in m.metrics] == ["compile_metrics"]
+        h = m.fit(X, Y_INT, epochs=3, batch_size=32, verbose=0)
+        assert m.metrics_names == ["loss", "accuracy"]
+        results.append((h.history, m.evaluate(X, Y_INT, verbose=0, return_dict=True)))
+    (custom_h, custom_ev), (plain_h, plain_ev) = results
+    assert set(custom_h) == {"loss", "accuracy"}
+    assert custom_h["accuracy"] == plain_h["accuracy"]
+    np.testing.assert_allclose(custom_h["loss"], plain_h["loss"], rtol=1e-6)
+    assert custom_ev["accuracy"] == plain_ev["accuracy"]
+    assert custom_ev["loss"] == pytest.approx(plain_ev["loss"], rel=1e-6)

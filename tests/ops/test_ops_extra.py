@@ -95,6 +95,30 @@ def test_generator_from_seed_is_independent_of_global_seed():
     assert not np.array_equal(g.normal((4,)).numpy(), g.normal((4,)).numpy())
 
 
+def test_random_split_and_fold_in_derive_seed_pairs():
+    s = tf.random.split((1, 2))
+    assert s.shape == (2, 2) and s.dtype == tf.int32      # Python ints: int32, as in TF
+    np.testing.assert_array_equal(s.numpy(), tf.random.split((1, 2)).numpy())
+    assert not np.array_equal(s.numpy()[0], s.numpy()[1])
+    assert tf.random.split(tf.constant([1, 2], tf.int64), num=3).dtype == tf.int64
+    assert tf.random.split((1, 2), num=3).shape == (3, 2)
+    assert tf.random.split((1, 2), num=0).shape == (0, 2)
+    assert not np.array_equal(tf.random.split((1, 3)).numpy(), s.numpy())
+    # the derived seeds drive the stateless ops reproducibly
+    u = [tf.random.stateless_uniform([4], seed=seed).numpy() for seed in s]
+    assert not np.array_equal(u[0], u[1])
+    np.testing.assert_array_equal(u[0], tf.random.stateless_uniform([4], seed=s[0]).numpy())
+    f = tf.random.fold_in((1, 2), 7)
+    assert f.shape == (2,) and f.dtype == tf.int32
+    np.testing.assert_array_equal(f.numpy(), tf.random.fold_in([1, 2], 7).numpy())
+    assert not np.array_equal(f.numpy(), tf.random.fold_in((1, 2), 8).numpy())
+    assert not np.array_equal(f.numpy(), tf.random.split((1, 2), 1).numpy()[0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="pair of integers"):
+        tf.random.split((1, 2, 3))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="pair of integers"):
+        tf.random.fold_in((1.0, 2.0), 1)
+
+
 def test_dropout():
     tf.random.set_seed(0)
     x = tf.ones((1000, 10))

@@ -369,6 +369,22 @@ class MetricsContainer:
                     out.append(m)
         return out
 
+    # Keras 3 lists this container in ``model.metrics`` as one metric, "compile_metrics";
+    # ndflow lists it only until it is built (then the metrics themselves)
+    name = "compile_metrics"
+
+    def pending(self):
+        """True while metrics were asked for but are not built (no update yet)."""
+        return not self._built and bool(self._user_metrics or self._user_weighted)
+
+    @property
+    def variables(self):
+        return [v for m in self.metrics for v in m.variables]
+
+    def result(self):
+        """``{metric name: result}`` of the compiled metrics."""
+        return {m.name: m.result() for m in self.metrics}
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self._built:
             self.build(y_true, y_pred)

@@ -70,6 +70,9 @@ def _to_array(v, cast_float=True):
         a = v.to_numpy()
     else:
         a = np.asarray(v)
+    if a.dtype == object and a.size and all(isinstance(e, (str, bytes))
+                                             for e in a.reshape(-1)):
+        return a                                  # a string tensor (raw text for TextVectorization)
     if a.dtype == object:
         try:
             a = a.astype(np.float64)

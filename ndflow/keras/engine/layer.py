@@ -171,6 +171,9 @@ class Layer:
             self._batch_input_shape = None
         self._autocast = bool(autocast) and self._autocast_inputs()
         self._call_has_training = "training" in _call_params(type(self).call)
+        # Keras: with no training flag given or inherited, the call signature's default
+        # applies (the random augmentation layers default to training=True)
+        self._call_training_default = _param_default(type(self).call, "training")
         self._call_has_mask = "mask" in _call_params(type(self).call)
 
     # ---- dtype ----
@@ -467,6 +470,8 @@ class Layer:
         training = kwargs.get("training")
         if training is None:
             training = outer_training
+            if training is None:
+                training = d["_call_training_default"]
         if d["_call_has_training"]:
             kwargs["training"] = training
         elif "training" in kwargs:
@@ -611,6 +616,13 @@ def _call_params(fn):
         return inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return {}
+
+
+def _param_default(fn, name):
+    p = _call_params(fn).get(name)
+    if p is None or p.default is inspect.Parameter.empty:
+        return None
+    return p.default
 
 
 def in_training_phase():

@@ -35,13 +35,28 @@ def _to_python(v):
     return v
 
 
+def _flat_logs(logs):
+    """A metric whose result is a dict (Keras 3's ``compile_metrics``, returned by custom
+    ``train_step``s as ``{m.name: m.result() for m in self.metrics}``) gives its entries
+    as top-level logs."""
+    if isinstance(logs, dict) and any(isinstance(v, dict) for v in logs.values()):
+        out = {}
+        for k, v in logs.items():
+            if isinstance(v, dict):
+                out.update(v)
+            else:
+                out[k] = v
+        return out
+    return logs
+
+
 def _logs_to_python(logs):
     if logs is None:
         return {}
     if not isinstance(logs, dict):
         raise TypeError("train_step/test_step must return a dict of metric values "
                         "(e.g. {'loss': loss}), got %s." % type(logs).__name__)
-    return {k: _to_python(v) for k, v in logs.items()}
+    return {k: _to_python(v) for k, v in _flat_logs(logs).items()}
 
 
 def _needs_plain_logs(callbacks):
@@ -220,6 +235,10 @@ class Trainer:
         if getattr(self, "_is_compiled", False):
             out.extend(self.compiled_loss.metrics)
             out.extend(self.compiled_metrics.metrics)
+            if self.compiled_metrics.pending():
+                # not built yet: a Keras 3 style custom train_step updates it with
+                # (y, y_pred), which builds the compiled metrics ("compile_metrics")
+                out.append(self.compiled_metrics)
         for v in self.__dict__.values():
             if isinstance(v, Metric) and not any(v is m for m in out):
                 out.append(v)
@@ -389,7 +408,7 @@ class Trainer:
                     if data is None:
                         continue
                 on_batch_begin(step)
-                logs = train_fn(data)
+                logs = _flat_logs(train_fn(data))
                 if dist is not None:
                     logs = dist.reduce_logs(self, logs)
                 on_batch_end(step, _logs_to_python(logs) if plain else logs)
@@ -465,7 +484,7 @@ class Trainer:
         logs = None
         for step, data in enumerate(adapter):
             callbacks.on_test_batch_begin(step)
-            logs = test_fn(data)
+            logs = _flat_logs(test_fn(data))
             callbacks.on_test_batch_end(step, _logs_to_python(logs) if plain else logs)
         logs = _logs_to_python(logs if logs is not None else self.get_metrics_result())
         callbacks.on_test_end(logs)

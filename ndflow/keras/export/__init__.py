@@ -20,7 +20,8 @@ SUPPORTED_LAYERS = (
     "UnitNormalization", "Rescaling", "Normalization", "Add", "Subtract", "Multiply",
     "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Embedding", "Masking",
     "LSTM", "GRU", "SimpleRNN", "Bidirectional", "ZeroPadding1D/2D", "Cropping1D/2D",
-    "UpSampling1D/2D", "nested Sequential/Functional models",
+    "UpSampling1D/2D", "RandomFlip/Rotation/Zoom/Translation/Contrast/Brightness (identity)",
+    "nested Sequential/Functional models",
 )
 
 _OTHER_FORMATS = {

@@ -1095,7 +1095,8 @@ def _table():
     from ndflow.keras.layers import (core, activation, convolutional as conv, pooling,
                                      normalization, normalization_extra, merging, embedding,
                                      recurrent, reshaping, regularization,
-                                     regularization_extra, preprocessing_core)
+                                     regularization_extra, preprocessing_core,
+                                     preprocessing_image)
     from ndflow.keras.engine import input_layer
     t = [
         (core.Dense, _dense), (core.Activation, _activation_layer), (core.Flatten, _flatten),
@@ -1127,6 +1128,8 @@ def _table():
         (regularization.GaussianNoise, _identity), (regularization.GaussianDropout, _identity),
         (regularization.ActivityRegularization, _identity),
         (regularization_extra._SpatialDropout, _identity),
+        # random augmentation layers pass images through unchanged at inference
+        (preprocessing_image._RandomImageLayer, _identity),
     ]
     _TABLE = t
     return t

@@ -64,10 +64,12 @@ _TABLE = {
     "RandomZoom": _L + ".preprocessing_image",
     "RandomTranslation": _L + ".preprocessing_image",
     "RandomContrast": _L + ".preprocessing_image",
+    "RandomCrop": _L + ".preprocessing_image", "RandomBrightness": _L + ".preprocessing_image",
     "TextVectorization": _L + ".preprocessing_text", "StringLookup": _L + ".preprocessing_text",
     "IntegerLookup": _L + ".preprocessing_text",
     "CategoryEncoding": _L + ".preprocessing_text",
     "Discretization": _L + ".preprocessing_text", "Hashing": _L + ".preprocessing_text",
+    "HashedCrossing": _L + ".preprocessing_text",
 }
 
 __getattr__ = lazy_getattr(globals(), _TABLE)

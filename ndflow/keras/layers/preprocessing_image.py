@@ -1,6 +1,7 @@
 """Image preprocessing layers: ``Resizing``, ``CenterCrop`` and the random augmentations
 (``RandomFlip``, ``RandomRotation``, ``RandomZoom``, ``RandomTranslation``,
-``RandomContrast``), which act only when ``training=True``.
+``RandomContrast``, ``RandomBrightness``, ``RandomCrop``), which act only when
+``training=True`` (``RandomCrop`` centre-crops at inference).
 
 Resizing uses the resampling ops of ``ndflow.ops.image_ops`` (an interpolation matrix per
 spatial axis, applied as a matrix product), so it is differentiable; the random geometric
@@ -18,8 +19,17 @@ from ndflow.ops.image_ops import (RESIZE_METHODS, KERAS_RESIZE_METHODS,  # noqa:
                                   resize_images, center_crop as _center_crop)
 
 __all__ = ["Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
-           "RandomTranslation", "RandomContrast", "resize_images", "RESIZE_METHODS"]
+           "RandomTranslation", "RandomContrast", "RandomCrop", "RandomBrightness",
+           "resize_images", "RESIZE_METHODS"]
 
+
+def _with_height_width(input_shape, height, width, data_format):
+    """``input_shape`` (an image or a batch of them) with its height and width replaced."""
+    s = list(input_shape)
+    off = 1 if len(s) == 4 else 0
+    h_ax = off + (1 if data_format == "channels_first" else 0)
+    s[h_ax], s[h_ax + 1] = height, width
+    return tuple(s)
 
 class Resizing(Layer):
     """Resize images to (``height``, ``width``) with ``interpolation`` ('bilinear',
@@ -65,11 +75,7 @@ class Resizing(Layer):
                              fill_value=self.fill_value, name="Resizing %r" % (self.name,))
 
     def compute_output_shape(self, input_shape):
-        s = list(input_shape)
-        off = 1 if len(s) == 4 else 0
-        h_ax = off + (1 if self.data_format == "channels_first" else 0)
-        s[h_ax], s[h_ax + 1] = self.height, self.width
-        return tuple(s)
+        return _with_height_width(input_shape, self.height, self.width, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -107,11 +113,7 @@ class CenterCrop(Layer):
         return _center_crop(x, self.height, self.width, h_ax)
 
     def compute_output_shape(self, input_shape):
-        s = list(input_shape)
-        off = 1 if len(s) == 4 else 0
-        h_ax = off + (1 if self.data_format == "channels_first" else 0)
-        s[h_ax], s[h_ax + 1] = self.height, self.width
-        return tuple(s)
+        return _with_height_width(input_shape, self.height, self.width, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -389,6 +391,82 @@ class RandomContrast(_RandomImageLayer):
         mean = x.mean(axis=(1, 2), keepdims=True)
         out = (x - mean) * f[:, None, None, None] + mean
         return np.clip(out, self.value_range[0], self.value_range[1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "value_range": list(self.value_range)})
+        return config
+
+
+class RandomCrop(_RandomImageLayer):
+    """Crops a random (``height``, ``width``) window when training (one offset for the
+    whole batch, as Keras draws it).  At inference, and when an image is not larger than
+    the target, the largest centred window with the target's aspect ratio is cropped and
+    resized to (``height``, ``width``) (``smart_resize``), so the output shape is always
+    the target's."""
+
+    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height = int(height)
+        self.width = int(width)
+        if self.height < 1 or self.width < 1:
+            raise ValueError("RandomCrop: height and width must be positive integers, got "
+                             "height=%r, width=%r." % (height, width))
+
+    def call(self, inputs, training=True):
+        x = inputs
+        rank = x._value.ndim
+        if rank not in (3, 4):
+            raise ValueError("RandomCrop %r expects images of shape (batch, height, width, "
+                             "channels) or (height, width, channels), got %s."
+                             % (self.name, tuple(x._value.shape)))
+        h_ax = (1 if rank == 4 else 0) + (1 if self.data_format == "channels_first" else 0)
+        h, w = x._value.shape[h_ax], x._value.shape[h_ax + 1]
+        if x._value.dtype.kind != "f":
+            x = Tensor(np.asarray(x._value, dtype=self.dtype))
+        if training and h > self.height and w > self.width:
+            gen = self._generator()
+            top = int(gen.integers(0, h - self.height + 1))
+            left = int(gen.integers(0, w - self.width + 1))
+            key = [slice(None)] * rank
+            key[h_ax] = slice(top, top + self.height)
+            key[h_ax + 1] = slice(left, left + self.width)
+            return Tensor(np.ascontiguousarray(x._value[tuple(key)]))
+        return resize_images(x, (self.height, self.width), "bilinear", self.data_format,
+                             crop_to_aspect_ratio=True, name="RandomCrop %r" % (self.name,))
+
+    def compute_output_shape(self, input_shape):
+        return _with_height_width(input_shape, self.height, self.width, self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"height": self.height, "width": self.width})
+        return config
+
+
+class RandomBrightness(_RandomImageLayer):
+    """Adds a random delta to each image (training only): ``factor`` 0.2 draws from
+    [-0.2, 0.2] (a pair gives the bounds, each in [-1, 1]) times the width of
+    ``value_range``; the result is clipped to ``value_range``."""
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = factor
+        lo, hi = _factor_range(factor, "factor", "RandomBrightness")
+        if lo < -1.0 or hi > 1.0:
+            raise ValueError("RandomBrightness: factor must be in [-1, 1] (a fraction of the "
+                             "value range), got %r." % (factor,))
+        self._range = (lo, hi)
+        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+            raise ValueError("RandomBrightness: value_range must be a (min, max) pair, got "
+                             "%r." % (value_range,))
+        self.value_range = sorted(float(v) for v in value_range)
+
+    def _augment(self, x, gen):
+        lo, hi = self.value_range
+        delta = gen.uniform(self._range[0], self._range[1], size=x.shape[0]) * (hi - lo)
+        out = x + delta.astype(x.dtype)[:, None, None, None]
+        return np.clip(out, lo, hi)
 
     def get_config(self):
         config = super().get_config()

@@ -8,8 +8,9 @@ decreasing frequency (ties broken by the token itself).
 
 Hashed bins are TensorFlow's: ``Hashing`` and the OOV buckets of the lookup layers use
 FarmHash Fingerprint64 (``tf.strings.to_hash_bucket_fast``) or, with a ``salt``, keyed
-SipHash-2-4 (``tf.strings.to_hash_bucket_strong``), so a model trained with TensorFlow
-Keras gives the same ids here.
+SipHash-2-4 (``tf.strings.to_hash_bucket_strong``), and ``HashedCrossing`` chains those
+hashes as ``tf.sparse.cross_hashed`` does, so a model trained with TensorFlow Keras gives
+the same ids here.
 """
 import re
 import string as _string
@@ -19,9 +20,10 @@ import numpy as np
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
 from ndflow.ops.string_hashes import fingerprint64, siphash24, to_bytes
+from ndflow.strings.ragged import RaggedList
 
 __all__ = ["StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
-           "Discretization", "Hashing"]
+           "Discretization", "Hashing", "HashedCrossing"]
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -35,6 +37,11 @@ def _array(x):
         parts = [p.reshape(-1) if p.ndim == 0 else p for p in parts]
         return np.concatenate(parts) if parts else np.zeros((0,))
     return np.asarray(x)
+
+
+def _is_ragged(x):
+    """A ``tf.strings`` RaggedList (a list of rows; ndflow's stand-in for RaggedTensor)."""
+    return isinstance(x, RaggedList)
 
 
 def _to_str(v):
@@ -296,6 +303,14 @@ class _IndexLookup(Layer):
         return False
 
     def call(self, inputs):
+        if _is_ragged(inputs):
+            # rows of different lengths (tf.strings.split / unicode_split): look each row
+            # up; ids (or tokens, inverted) stay ragged, encodings give one vector per row
+            rows = [self.call(r) for r in inputs]
+            if self.invert or self.output_mode == "int":
+                return type(inputs)(rows)
+            return Tensor(np.stack([r._value for r in rows]) if rows else
+                          np.zeros((0, self.vocabulary_size()), self.dtype))
         values = _array(inputs)
         if self.invert:
             return Tensor(self._invert(values))
@@ -396,6 +411,9 @@ class TextVectorization(Layer):
         if output_sequence_length is not None and output_mode != "int":
             raise ValueError("TextVectorization: output_sequence_length only applies to "
                              "output_mode='int'.")
+        if ragged and output_mode != "int":
+            raise ValueError("TextVectorization: ragged=True only applies to "
+                             "output_mode='int', got output_mode=%r." % (output_mode,))
         self.max_tokens = max_tokens
         self.standardize = standardize
         self.split = split
@@ -518,6 +536,12 @@ class TextVectorization(Layer):
             if scalar:
                 return Tensor(ids[0])
             return Tensor(ids.reshape(-1, 1) if _array(inputs).ndim == 2 else ids)
+        if self.output_mode == "int" and self.ragged:
+            # one row of ids per text, each as long as its text (cut to
+            # output_sequence_length when given), as a RaggedList
+            rows = [Tensor(np.asarray(s[:self.output_sequence_length], np.int64))
+                    for s in seqs]
+            return rows[0] if scalar else RaggedList(rows)
         if self.output_mode == "int":
             length = self.output_sequence_length or max([len(s) for s in seqs] + [0])
             out = np.zeros((len(seqs), length), np.int64)
@@ -551,8 +575,8 @@ class TextVectorization(Layer):
         vocab = self.get_vocabulary(include_special_tokens=False)
         config.update({
             "max_tokens": self.max_tokens,
-            "standardize": self.standardize if not callable(self.standardize) else None,
-            "split": self.split if not callable(self.split) else None,
+            "standardize": _serialize_callable(self.standardize),
+            "split": _serialize_callable(self.split),
             "ngrams": list(self.ngrams) if self.ngrams else None,
             "output_mode": self.output_mode,
             "output_sequence_length": self.output_sequence_length,
@@ -562,6 +586,25 @@ class TextVectorization(Layer):
             self._lookup._idf[len(self._lookup._reserved()):].tolist(),
         })
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("standardize", "split"):
+            if isinstance(config.get(key), dict):
+                # a user function saved by name: found through custom_objects or the registry
+                from ndflow.keras.saving.serialization import deserialize_keras_object
+                config[key] = deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _serialize_callable(value):
+    """A string option as it is; a user function (custom standardize/split) as its
+    Keras function config, so that loading with ``custom_objects`` restores it."""
+    if not callable(value):
+        return value
+    from ndflow.keras.saving.serialization import serialize_keras_object
+    return serialize_keras_object(value)
 
 
 class CategoryEncoding(Layer):
@@ -737,5 +780,105 @@ class Hashing(Layer):
         config = super().get_config()
         config.update({"num_bins": self.num_bins, "mask_value": self.mask_value,
                        "salt": self.salt, "output_mode": self.output_mode,
+                       "sparse": self.sparse})
+        return config
+
+
+_M64 = (1 << 64) - 1
+_CAT_MUL = 0xC6A4A7935BD1E995
+# the key tf.sparse.cross_hashed starts from when none is given
+_CROSS_KEY = 0xDECAFCAFFE
+
+
+def _fingerprint_cat64(fp1, fp2):
+    """Combines two 64-bit fingerprints into one (TensorFlow's ``FingerprintCat64``)."""
+    def shift_mix(v):
+        return v ^ (v >> 47)
+    r = fp1 ^ _CAT_MUL
+    r ^= (shift_mix((fp2 * _CAT_MUL) & _M64) * _CAT_MUL) & _M64
+    r = (r * _CAT_MUL) & _M64
+    r = (shift_mix(r) * _CAT_MUL) & _M64
+    return shift_mix(r)
+
+
+class HashedCrossing(Layer):
+    """Crosses two or more categorical features into ``num_bins`` hashed bins, giving the
+    bins of TensorFlow Keras (``tf.sparse.cross_hashed``): each feature is hashed (strings
+    by FarmHash Fingerprint64 of their UTF-8 bytes, integers as their own int64 value), the
+    hashes are chained with ``FingerprintCat64`` starting from TensorFlow's default key,
+    and the result is taken modulo ``num_bins``.  Inputs: a tuple or list of tensors of
+    one shape, ``()``, ``(batch,)`` or ``(batch, 1)``; the output has that shape ('int'
+    mode) or gains a last axis of ``num_bins`` ('one_hot')."""
+
+    def __init__(self, num_bins, output_mode="int", sparse=False, **kwargs):
+        if output_mode == "int" and kwargs.get("dtype") is None:
+            kwargs["dtype"] = "int64"
+        super().__init__(**kwargs)
+        if not isinstance(num_bins, (int, np.integer)) or isinstance(num_bins, bool) or \
+                num_bins < 1:
+            raise ValueError("HashedCrossing: num_bins must be a positive int, got %r."
+                             % (num_bins,))
+        if output_mode not in ("int", "one_hot"):
+            raise ValueError("HashedCrossing: output_mode must be 'int' or 'one_hot', got %r."
+                             % (output_mode,))
+        self.num_bins = int(num_bins)
+        self.output_mode = output_mode
+        self.sparse = sparse
+
+    def _autocast_inputs(self):
+        return False
+
+    def _arrays(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError(
+                "HashedCrossing %r expects a tuple or list of at least two feature tensors, "
+                "e.g. layer((colors, sizes)); got %s."
+                % (self.name, "%d tensor(s)" % len(inputs) if isinstance(inputs, (list, tuple))
+                   else type(inputs).__name__))
+        arrays = [_array(x) for x in inputs]
+        shape = arrays[0].shape
+        if len(shape) > 2 or (len(shape) == 2 and shape[-1] != 1):
+            raise ValueError("HashedCrossing %r: every input must have shape (), (batch,) or "
+                             "(batch, 1), got %s." % (self.name, shape))
+        for a in arrays:
+            if a.shape != shape:
+                raise ValueError("HashedCrossing %r: all inputs must have the same shape, got "
+                                 "%s." % (self.name, [b.shape for b in arrays]))
+            if a.dtype.kind not in "iuOUS":
+                raise ValueError("HashedCrossing %r: inputs must be integer or string "
+                                 "tensors, got dtype %s." % (self.name, a.dtype))
+        return arrays, shape
+
+    def call(self, inputs):
+        arrays, shape = self._arrays(inputs)
+        columns = []
+        for a in arrays:
+            flat = a.reshape(-1).tolist()
+            if a.dtype.kind in "iu":
+                columns.append([int(v) & _M64 for v in flat])   # an int is its own hash
+            else:
+                columns.append([fingerprint64(to_bytes(v)) for v in flat])
+        out = np.empty(len(columns[0]), np.int64)
+        for i, feats in enumerate(zip(*columns)):
+            h = _CROSS_KEY
+            for f in feats:
+                h = _fingerprint_cat64(h, f)
+            out[i] = h % self.num_bins
+        out = out.reshape(shape)
+        if self.output_mode == "int":
+            return Tensor(out)
+        return Tensor(_encode(out, self.num_bins, "one_hot").astype(self.dtype))
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape[0])
+        if self.output_mode == "int":
+            return shape
+        if shape and shape[-1] == 1:
+            shape = shape[:-1]
+        return shape + (self.num_bins,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_bins": self.num_bins, "output_mode": self.output_mode,
                        "sparse": self.sparse})
         return config

@@ -101,7 +101,8 @@ class _DropoutCell(Layer):
             h = _M.multiply(h, wrap(self.get_recurrent_dropout_mask(h)))
         return x, h
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size=None, inputs=None, dtype=None):
+        batch_size = _initial_state_batch(self, inputs if batch_size is None else batch_size)
         dt = np.dtype(self.dtype)
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else \
             [self.state_size]
@@ -150,6 +151,20 @@ class _DropoutCell(Layer):
             name="recurrent_kernel", shape=(self.units, gates * self.units),
             initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint)
+
+
+def _initial_state_batch(layer, value):
+    """The batch size for ``get_initial_state``: an int (Keras 3), or the batch of an input
+    tensor of shape ``(batch, ...)`` (what Keras 2 / TF 2 tutorials pass)."""
+    if value is None or isinstance(value, (int, np.integer)):
+        return value
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) == 0:
+        return int(np.asarray(getattr(value, "_value", value)))   # a scalar tensor
+    if shape is not None and len(shape) >= 1 and shape[0] is not None:
+        return int(shape[0])
+    raise TypeError("%s.get_initial_state: expected the batch size (an int) or an input "
+                    "tensor of shape (batch, ...), got %r." % (type(layer).__name__, value))
 
 
 def _input_dim(layer, input_shape):
@@ -750,6 +765,7 @@ class RNN(Layer):
     reset_state = reset_states
 
     def get_initial_state(self, batch_size):
+        batch_size = _initial_state_batch(self, batch_size)
         if hasattr(self.cell, "get_initial_state"):
             return list(self.cell.get_initial_state(batch_size=batch_size))
         dt = np.dtype(self.dtype)

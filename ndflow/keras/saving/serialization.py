@@ -151,10 +151,13 @@ def serialize_function(fn):
                 "registered_name": name}
     code = getattr(fn, "__code__", None)
     if code is not None and (fn.__name__ == "<lambda>" or "<locals>" in fn.__qualname__):
+        config = {"code": base64.b64encode(marshal.dumps(code)).decode("ascii"),
+                  "defaults": _serialize_value(fn.__defaults__),
+                  "python": "%d.%d" % sys.version_info[:2]}
+        if fn.__name__ != "<lambda>":
+            config["name"] = fn.__name__   # a nested def: custom_objects may supply it
         return {"module": None, "class_name": "__lambda__", "registered_name": None,
-                "config": {"code": base64.b64encode(marshal.dumps(code)).decode("ascii"),
-                           "defaults": _serialize_value(fn.__defaults__),
-                           "python": "%d.%d" % sys.version_info[:2]}}
+                "config": config}
     name = getattr(fn, "__name__", repr(fn))
     return {"module": getattr(fn, "__module__", None), "class_name": "function",
             "config": name, "registered_name": name}
@@ -279,6 +282,13 @@ def _resolve_function(config, custom_objects, kinds):
 
 
 def _deserialize_lambda(config, custom_objects):
+    name = (config.get("config") or {}).get("name")
+    if isinstance(name, str):
+        # a named nested function: the caller's own object (custom_objects or registered)
+        # is used as it is, so no code from the file runs
+        fn = registry.lookup_custom([name], custom_objects)
+        if fn is not None:
+            return fn
     if in_safe_mode():
         raise ValueError(
             "This file contains a Python lambda stored as bytecode (for example in a Lambda "

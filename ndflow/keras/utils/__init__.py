@@ -13,6 +13,8 @@ _TABLE = {
     "text_dataset_from_directory": _U + ".dataset_utils",
     "split_dataset": _U + ".dataset_utils",
     "get_file": _U + ".file_utils",
+    "load_img": _U + ".image_utils", "img_to_array": _U + ".image_utils",
+    "array_to_img": _U + ".image_utils", "save_img": _U + ".image_utils",
     "Sequence": _U + ".sequence", "PyDataset": _U + ".sequence",
     "register_keras_serializable": "ndflow.keras.saving.registry",
     "get_custom_objects": "ndflow.keras.saving.registry",

@@ -7,6 +7,8 @@ import numpy as np
 from ndflow.data import Dataset
 from ndflow.data.transforms import BatchDataset
 from ndflow.data.parallel import PrefetchDataset
+from ndflow.ops.image_ops import RESIZE_METHODS as _RESIZE_METHODS
+from ndflow.ops.image_ops import resize_images as _resize_images
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 TEXT_EXTENSIONS = (".txt",)
@@ -211,8 +213,12 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     """Images in ``directory/<class>/...`` as a Dataset of ``(images, labels)`` batches.
 
     Images are float32 ``(batch, height, width, channels)`` with values 0-255, resized to
-    ``image_size``; labels follow ``label_mode`` ('int', 'categorical', 'binary', None).
-    The result has ``class_names``.  Needs Pillow (``pip install Pillow``).
+    ``image_size`` as ``tf.image.resize`` does (no antialiasing) with ``interpolation``;
+    ``crop_to_aspect_ratio`` first crops the largest centred window of the target's aspect
+    ratio, ``pad_to_aspect_ratio`` fits the image inside the target and pads it with zeros
+    (``tf.image.resize_with_pad``).  Labels follow ``label_mode`` ('int', 'categorical',
+    'binary', None).  The result has ``class_names`` and ``file_paths``.  Decoding needs
+    Pillow (``pip install Pillow``).
     """
     what = "image_dataset_from_directory"
     try:
@@ -224,54 +230,64 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError("%s: color_mode must be one of %s, got %r."
                          % (what, sorted(modes), color_mode))
     pil_mode, channels = modes[color_mode]
-    filters = {"bilinear": Image.BILINEAR, "nearest": Image.NEAREST, "bicubic": Image.BICUBIC,
-               "lanczos": Image.LANCZOS, "area": Image.BOX, "box": Image.BOX,
-               "hamming": Image.HAMMING}
-    if interpolation not in filters:
+    method = str(interpolation).lower()
+    if method not in _RESIZE_METHODS:
         raise ValueError("%s: interpolation must be one of %s, got %r."
-                         % (what, sorted(filters), interpolation))
+                         % (what, ", ".join(repr(m) for m in _RESIZE_METHODS), interpolation))
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("%s: crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be True."
                          % what)
+    if isinstance(image_size, (int, np.integer)):
+        image_size = (image_size, image_size)
+    if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
+        raise ValueError("%s: image_size must be an int or a pair of ints (height, width), "
+                         "got %r." % (what, image_size))
     height, width = int(image_size[0]), int(image_size[1])
-    resample = filters[interpolation]
+    channels_first = _image_data_format(data_format, what) == "channels_first"
 
     def load(path):
         with Image.open(path) as img:
-            img = img.convert(pil_mode)
-            if crop_to_aspect_ratio:
-                img = _crop_to_ratio(img, width / height)
-            if pad_to_aspect_ratio:
-                img = _pad_to_ratio(img, width / height, Image)
-            img = img.resize((width, height), resample)
-            arr = np.asarray(img, dtype=np.float32)
-        return arr.reshape(height, width, channels)
+            arr = np.asarray(img.convert(pil_mode), dtype=np.float32)
+        arr = arr.reshape(arr.shape[0], arr.shape[1], channels)
+        if pad_to_aspect_ratio:
+            out = _resize_with_pad(arr, height, width, method, what)
+        else:
+            out = _resize_images(arr, (height, width), method,
+                                 crop_to_aspect_ratio=bool(crop_to_aspect_ratio),
+                                 name=what)._value
+        out = np.asarray(out, dtype=np.float32)
+        return np.ascontiguousarray(out.transpose(2, 0, 1)) if channels_first else out
 
     return _from_directory(directory, labels, label_mode, class_names, batch_size, shuffle,
                            seed, validation_split, subset, follow_links, verbose,
                            IMAGE_EXTENSIONS, "image", load, what)
 
 
-def _crop_to_ratio(img, ratio):
-    w, h = img.size
-    if w / h > ratio:
-        new_w = int(round(h * ratio))
-        left = (w - new_w) // 2
-        return img.crop((left, 0, left + new_w, h))
-    new_h = int(round(w / ratio))
-    top = (h - new_h) // 2
-    return img.crop((0, top, w, top + new_h))
+def _image_data_format(data_format, what):
+    if data_format is None:
+        from ndflow.keras.backend import image_data_format
+        data_format = image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError("%s: data_format must be 'channels_last' or 'channels_first', got %r."
+                         % (what, data_format))
+    return data_format
 
 
-def _pad_to_ratio(img, ratio, Image):
-    w, h = img.size
-    if w / h > ratio:
-        new_w, new_h = w, int(round(w / ratio))
-    else:
-        new_w, new_h = int(round(h * ratio)), h
-    canvas = Image.new(img.mode, (new_w, new_h))
-    canvas.paste(img, ((new_w - w) // 2, (new_h - h) // 2))
-    return canvas
+def _resize_with_pad(arr, th, tw, method, what):
+    """``tf.image.resize_with_pad`` of one (h, w, c) image: fit inside (th, tw) keeping the
+    aspect ratio (sizes computed in float32 and floored, as TensorFlow does), then centre
+    on a zero canvas."""
+    h, w = arr.shape[:2]
+    f32 = np.float32
+    ratio = max(f32(w) / f32(tw), f32(h) / f32(th))
+    fh, fw = f32(h) / ratio, f32(w) / ratio
+    rh, rw = max(1, int(np.floor(fh))), max(1, int(np.floor(fw)))
+    top = max(0, int(np.floor((f32(th) - fh) / f32(2))))
+    left = max(0, int(np.floor((f32(tw) - fw) / f32(2))))
+    small = np.asarray(_resize_images(arr, (rh, rw), method, name=what)._value)
+    out = np.zeros((th, tw, arr.shape[2]), dtype=np.float32)
+    out[top:top + rh, left:left + rw] = small[:th - top, :tw - left]
+    return out
 
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int",

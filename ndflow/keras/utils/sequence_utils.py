@@ -49,3 +49,62 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[i, maxlen - len(trunc):] = trunc
     return out
+
+
+def make_sampling_table(size, sampling_factor=1e-5):
+    """The word2vec keep-probability of the word of each frequency rank ``0 .. size-1``
+    (``keras.preprocessing.sequence.make_sampling_table``), for ``skipgrams``.
+
+    Word frequencies are taken to follow Zipf's law; for rank ``r`` (rank 0 counted as 1)
+    the inverse frequency is ``r (ln r + 0.577) + 1/2 - 1/(12 r)``, and with
+    ``f = sampling_factor * inverse_frequency`` the probability is ``min(1, sqrt(f))``.
+    """
+    ranks = np.arange(size, dtype=np.float64)
+    if size:
+        ranks[0] = 1.0
+    inverse_frequency = ranks * (np.log(ranks) + 0.577) + 0.5 - 1.0 / (12.0 * ranks)
+    f = sampling_factor * inverse_frequency
+    return np.minimum(1.0, f / np.sqrt(f))     # f / sqrt(f): Keras's exact rounding
+
+
+def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, shuffle=True,
+              categorical=False, sampling_table=None, seed=None):
+    """Skip-gram pairs of a sequence of word ids (``keras.preprocessing.sequence.skipgrams``).
+
+    Every word ``w`` at position ``i`` (id 0 is padding and skipped; with a
+    ``sampling_table`` a word is kept with probability ``sampling_table[w]``) is paired with
+    each non-zero word at distance ``1 .. window_size``: label 1.  Then
+    ``int(negative_samples * positives)`` pairs of a (shuffled) context word and a random id
+    in ``[1, vocabulary_size)`` are added with label 0; ``categorical`` labels are
+    ``[1, 0]`` / ``[0, 1]``.  Randomness comes from Python's ``random`` module (as in
+    Keras), so ``random.seed`` or ``seed`` give Keras's pairs.  Returns ``(couples,
+    labels)`` as lists.
+    """
+    import random
+    couples = []
+    for i, word in enumerate(sequence):
+        if not word:
+            continue
+        if sampling_table is not None and sampling_table[word] < random.random():
+            continue
+        for j in range(max(0, i - window_size), min(len(sequence), i + window_size + 1)):
+            if j != i and sequence[j]:
+                couples.append([word, sequence[j]])
+    positive, negative = ([0, 1], [1, 0]) if categorical else (1, 0)
+    labels = [positive] * len(couples)
+    if negative_samples > 0 and couples:
+        n = int(len(couples) * negative_samples)
+        words = [c[0] for c in couples]
+        random.shuffle(words)
+        couples += [[words[k % len(words)], random.randint(1, vocabulary_size - 1)]
+                    for k in range(n)]
+        labels += [negative] * n
+    if shuffle:
+        if seed is None:
+            seed = random.randint(0, 10 ** 7)
+        # the same permutation for both lists
+        random.seed(seed)
+        random.shuffle(couples)
+        random.seed(seed)
+        random.shuffle(labels)
+    return couples, [list(v) if categorical else v for v in labels]
