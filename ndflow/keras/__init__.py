@@ -8,11 +8,13 @@ __version__ = "3.0.0"
 
 _SUBMODULES = ("layers", "models", "optimizers", "losses", "metrics", "activations",
                "initializers", "regularizers", "constraints", "callbacks", "utils", "backend",
-               "datasets", "saving", "preprocessing", "config", "random", "export")
+               "datasets", "saving", "preprocessing", "config", "random", "export",
+               "mixed_precision", "applications")
 
 # top-level names Keras exports, and the submodule that defines them
 _NAMES = {"Model": "models", "Sequential": "models", "Input": "layers", "Layer": "layers",
-          "InputSpec": "layers", "KerasTensor": "layers", "Variable": "backend"}
+          "InputSpec": "layers", "KerasTensor": "layers", "Variable": "backend",
+          "DTypePolicy": "mixed_precision", "FloatDTypePolicy": "mixed_precision"}
 
 
 def __getattr__(name):

@@ -1,7 +1,9 @@
-"""``keras.config``: global settings (float type, epsilon, image layout, safe mode)."""
+"""``keras.config``: global settings (float type, dtype policy, epsilon, image layout, safe
+mode)."""
 from ndflow.keras.backend import (floatx, set_floatx, epsilon, set_epsilon,
                                   image_data_format, set_image_data_format)
 from ndflow.keras.saving.serialization import enable_unsafe_deserialization
+from ndflow.keras.mixed_precision.policy import dtype_policy, set_dtype_policy
 
 _interactive_logging = [True]
 

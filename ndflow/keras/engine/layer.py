@@ -19,6 +19,7 @@ from ndflow.core.variable import Variable
 from ndflow.keras.engine import naming
 from ndflow.keras.engine.masking import input_mask, attach_output_mask
 from ndflow.keras.engine.keras_tensor import KerasTensor
+from ndflow.keras.mixed_precision import policy as _mp
 
 # state of the layer call in progress: training flag passed down to nested layers, nesting
 # depth, the id of the outermost call (losses added during a call are tagged with it), and
@@ -143,9 +144,8 @@ class Layer:
         self._trainable = bool(trainable)
         self.name = name if name else naming.unique_name(
             naming.to_snake_case(type(self).__name__))
-        # like a Keras dtype policy, the default float type is fixed when the layer is made
-        self._dtype = _dt.as_dtype(dtype) if dtype is not None and not isinstance(
-            dtype, dict) else _dt.as_dtype(_dt.floatx())
+        # the dtype policy is fixed when the layer is made (the global one by default)
+        self._set_dtype_policy(dtype)
         self.built = False
         self._losses = []            # losses added during the last call
         self._added_losses = []      # losses added outside of call (constant terms)
@@ -177,22 +177,46 @@ class Layer:
         self._call_has_mask = "mask" in _call_params(type(self).call)
 
     # ---- dtype ----
+    def _set_dtype_policy(self, dtype):
+        """``dtype``: None (the global policy), a policy, a policy or dtype name, a dtype,
+        or a saved policy dict (Keras 3 / tf.keras 2 configs). ``_dtype`` is the compute
+        dtype (inputs are cast to it); ``_mixed`` is set when variables are stored in
+        another type (``mixed_float16``), see ``_autocast_variables``."""
+        policy = _mp.get(dtype, "Layer %s" % type(self).__name__) if dtype is not None \
+            else _mp._current() or _mp.DTypePolicy(_dt.floatx())
+        self._dtype_policy = policy
+        self._dtype = _dt.as_dtype(policy.compute_dtype)
+        self._mixed = policy.compute_dtype != policy.variable_dtype
+
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._set_dtype_policy(value)
+
     @property
     def dtype(self):
-        return (self._dtype or _dt.as_dtype(_dt.floatx())).name
+        """The dtype of the layer's variables (as in Keras 3; see ``compute_dtype``)."""
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self):
-        return self.dtype
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self):
-        return self.dtype
+        return self._dtype_policy.variable_dtype
 
     # ---- attribute tracking ----
     def __setattr__(self, name, value):
         if not name.startswith("__"):
             self._track(value)
+            if isinstance(value, KerasVariable):
+                undo = self.__dict__.get("_autocast_undo")
+                if undo is not None:    # a weight made during a mixed-precision call
+                    value = _autocast_new(self, name, value, undo)
         object.__setattr__(self, name, value)
 
     def _track(self, value):
@@ -286,6 +310,8 @@ class Layer:
         var._path = "%s/%s" % (self.name, name or "variable")
         var.regularizer = regularizers.get(regularizer) if regularizer is not None else None
         var.constraint = constraints.get(constraint) if constraint is not None else None
+        if not autocast:
+            var._autocast = False    # read in its own dtype under a mixed policy
         self._tracked_variables.append(var)
         return var
 
@@ -454,10 +480,16 @@ class Layer:
             from ndflow.keras.engine.keras_tensor import symbolic_call
             return symbolic_call(self, args, kwargs)
         d = self.__dict__
-        if d["_autocast"]:
-            inputs = _to_tensors(inputs, d["_dtype"]._np)
-        else:
+        mixed = d.get("_mixed")
+        if not d["_autocast"] or mixed and (d.get("_is_graph_network") or
+                                            "_seq_layers" in d):
+            # (a mixed Functional/Sequential model casts to its Inputs' dtypes)
             inputs = _to_tensors(inputs, None)
+        else:
+            inputs = _to_tensors(inputs, d["_dtype"]._np)
+            if mixed:   # as in Keras 3, every floating argument enters in the compute dtype
+                args = args[:1] + tuple(_cast_floats(a, d["_dtype"]._np) for a in args[1:])
+                kwargs = {k: _cast_floats(v, d["_dtype"]._np) for k, v in kwargs.items()}
         if len(args) > 1:
             args = (inputs,) + args[1:]
         else:
@@ -491,11 +523,18 @@ class Layer:
         d["_call_tag"] = ctx["call_id"]
         ctx["depth"] += 1
         ctx["training"] = training
+        if mixed:
+            outer_undo = d.get("_autocast_undo")
+            d["_autocast_undo"] = undo = _autocast_variables(self)
         try:
             outputs = self.call(*args, **kwargs)
         finally:
             ctx["depth"] -= 1
             ctx["training"] = outer_training
+            if mixed:
+                d["_autocast_undo"] = outer_undo
+                for owner, attr, value in reversed(undo):
+                    owner[attr] = value
         if ctx["record_shapes"]:
             from ndflow.keras.engine.keras_tensor import shape_structure
             self._recorded_output_shape = shape_structure(outputs)
@@ -529,7 +568,8 @@ class Layer:
 
     # ---- config ----
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": self._dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config
@@ -575,6 +615,126 @@ class Layer:
 
     def __repr__(self):
         return "<%s name=%s, built=%s>" % (type(self).__name__, self.name, self.built)
+
+
+def _autocast_variables(layer):
+    """Under a mixed policy, for the duration of a call: the float variables that ``layer``
+    and its sublayers of the same policy hold in attributes (``self.kernel``, lists of
+    variables) are replaced by casts to the compute dtype. The casts are recorded on the
+    tape, so gradients reach the float32 variables; non-trainable variables become
+    ``_AutocastRead`` views whose assignments write the variable. Variables made with
+    ``autocast=False`` keep their dtype, as do plain ``tf.Variable`` attributes (as in
+    Keras 3). Weights made during the call are cast as they are assigned
+    (``_autocast_new``). Returns ``[(owner __dict__, attribute, original value)]``."""
+    compute = layer._dtype
+    layers = [l for l in layer._flatten_layers()
+              if l.__dict__.get("_mixed") and l.__dict__.get("_dtype") is compute]
+    castable = {}
+    for l in layers:
+        for v in l.__dict__["_tracked_variables"]:
+            if _castable(l, v):
+                castable[id(v)] = v
+    if not castable:
+        return []
+    casts = {}
+
+    def cast_of(v):
+        t = casts.get(id(v))
+        if t is None:
+            t = casts[id(v)] = _read_as(v, compute)
+        return t
+
+    undo = []
+    for l in layers:
+        ld = l.__dict__
+        for attr, value in list(ld.items()):
+            if isinstance(value, Variable):
+                if id(value) in castable:
+                    undo.append((ld, attr, value))
+                    ld[attr] = cast_of(value)
+            elif type(value) in (list, tuple) and attr != "_tracked_variables" and any(
+                    isinstance(x, Variable) and id(x) in castable for x in value):
+                undo.append((ld, attr, value))
+                ld[attr] = type(value)(cast_of(x) if isinstance(x, Variable) and
+                                       id(x) in castable else x for x in value)
+    return undo
+
+
+class _AutocastRead(Tensor):
+    """A non-trainable variable during a mixed-precision call (moving statistics,
+    counters): reads give its value in the compute dtype, ``assign*`` write the variable
+    in its own dtype (as Keras 3's autocast reads)."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable, np_dtype):
+        self._variable = variable
+        self._value = variable._value.astype(np_dtype)
+
+    def _write(self, method, value):
+        var = self._variable
+        value = getattr(value, "_value", value)
+        getattr(var, method)(np.asarray(value).astype(var._value.dtype))
+        self._value = var._value.astype(self._value.dtype)
+        return self
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        return self._write("assign", value)
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        return self._write("assign_add", delta)
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        return self._write("assign_sub", delta)
+
+    @property
+    def name(self):
+        return self._variable.name
+
+    @property
+    def path(self):
+        return getattr(self._variable, "path", self._variable.name)
+
+    @property
+    def trainable(self):
+        return self._variable.trainable
+
+
+def _castable(layer, v):
+    return (isinstance(v, KerasVariable) and getattr(v, "_autocast", True)
+            and v._value.dtype.name == layer._dtype_policy.variable_dtype)
+
+
+def _read_as(v, dtype):
+    """``v`` read in ``dtype``: a cast on the tape (trainable), else an _AutocastRead."""
+    if v.trainable:
+        from ndflow.ops.math_ops import cast
+        return cast(v, dtype)
+    return _AutocastRead(v, dtype._np)
+
+
+def _autocast_new(layer, attr, v, undo):
+    """``v`` (assigned to ``layer.attr`` during a mixed call) read in the compute dtype."""
+    if not _castable(layer, v):
+        return v
+    undo.append((layer.__dict__, attr, v))
+    return _read_as(v, layer._dtype)
+
+
+def _cast_floats(x, np_dtype):
+    """Floating tensors/arrays in ``x`` (nested lists/tuples/dicts) cast to ``np_dtype``."""
+    if isinstance(x, Tensor):
+        if x._value.dtype.kind == "f" and x._value.dtype != np_dtype:
+            from ndflow.ops.math_ops import cast
+            return cast(x, np_dtype)
+        return x
+    if isinstance(x, np.ndarray):
+        return convert_to_tensor(x.astype(np_dtype)) if x.dtype.kind == "f" else x
+    if type(x) in (list, tuple):
+        return type(x)(_cast_floats(v, np_dtype) for v in x)
+    if type(x) is dict:
+        return {k: _cast_floats(v, np_dtype) for k, v in x.items()}
+    return x
 
 
 def _nested_shape(x):

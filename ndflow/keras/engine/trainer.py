@@ -14,6 +14,7 @@ gradients of the loss, and hands them to the optimizer (which updates the variab
 NumPy).  Override ``train_step`` / ``test_step`` / ``predict_step`` to customize a step and
 keep everything else (callbacks, progress bar, validation, History).
 """
+import contextlib
 import warnings
 
 import numpy as np
@@ -96,6 +97,28 @@ def _concat(batches):
     return np.concatenate(batches, axis=0)
 
 
+def _float32_outputs(s):
+    """float16 predictions (mixed precision) cast to float32, so that losses and metrics
+    are computed in float32 as in Keras; masks and softmax logits stay attached."""
+    if isinstance(s, Tensor):
+        if s._value.dtype != np.float16:
+            return s
+        from ndflow.ops.math_ops import cast
+        out = cast(s, "float32")
+        mask = getattr(s, "_keras_mask", None)
+        if mask is not None:
+            out._keras_mask = mask
+        logits = getattr(s, "_keras_logits", None)
+        if isinstance(logits, Tensor):
+            out._keras_logits = cast(logits, "float32")
+        return out
+    if type(s) in (list, tuple):
+        return type(s)(_float32_outputs(v) for v in s)
+    if type(s) is dict:
+        return {k: _float32_outputs(v) for k, v in s.items()}
+    return s
+
+
 def _tensorize(s):
     """User data for *_on_batch: arrays (float64 cast to floatx) as Tensors."""
     if s is None:
@@ -136,6 +159,14 @@ class Trainer:
                             "steps_per_execution, jit_compile." % sorted(kwargs))
         self.optimizer = optimizers.get(optimizer) if optimizer is not None else \
             optimizers.get("rmsprop")
+        # as in Keras 3: a model made under the 'mixed_float16' policy scales its loss
+        self._auto_loss_scale = False
+        policy = getattr(self, "dtype_policy", None)
+        if auto_scale_loss and policy is not None and policy.name == "mixed_float16":
+            from ndflow.keras.mixed_precision import LossScaleOptimizer
+            if not isinstance(self.optimizer, LossScaleOptimizer):
+                self.optimizer = LossScaleOptimizer(self.optimizer)
+                self._auto_loss_scale = True
         _check_names(loss, "loss")
         _check_names(metrics, "metric")
         _check_names(weighted_metrics, "metric")
@@ -200,7 +231,11 @@ class Trainer:
                 return {k: ser(i) for k, i in v.items()}
             return serialize_keras_object(v)
         cfg = dict(self._compile_config)
-        cfg["optimizer"] = ser(self.optimizer)
+        opt = self.optimizer
+        if getattr(self, "_auto_loss_scale", False):
+            # a LossScaleOptimizer that compile added is added again by compile on loading
+            opt = getattr(opt, "inner_optimizer", opt)
+        cfg["optimizer"] = ser(opt)
         for k in ("loss", "metrics", "weighted_metrics", "loss_weights"):
             cfg[k] = ser(cfg[k])
         return cfg
@@ -218,7 +253,10 @@ class Trainer:
             return v
         config = dict(config)
         opt = config.get("optimizer")
-        if isinstance(opt, dict):
+        if isinstance(opt, dict) and opt.get("class_name") == "LossScaleOptimizer":
+            from ndflow.keras.mixed_precision import LossScaleOptimizer
+            config["optimizer"] = LossScaleOptimizer.from_config(opt.get("config", {}))
+        elif isinstance(opt, dict):
             from ndflow.keras import optimizers
             config["optimizer"] = optimizers.deserialize(opt)
         for k in ("loss", "metrics", "weighted_metrics"):
@@ -274,20 +312,28 @@ class Trainer:
             raise ValueError(
                 "Target data is missing. The model was compiled with loss=%r and therefore "
                 "expects target data (y) in fit() / evaluate()." % (self.loss,))
-        return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=reg)
+        return self.compiled_loss(y, _float32_outputs(y_pred), sample_weight,
+                                  regularization_losses=reg)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics and return every metric's current result."""
         if y is not None:
-            self.compiled_metrics.update_state(y, y_pred, sample_weight)
+            self.compiled_metrics.update_state(y, _float32_outputs(y_pred), sample_weight)
         return self.get_metrics_result()
 
     def train_step(self, data):
         """One optimization step: forward on a tape, loss, gradients, optimizer update."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        with GradientTape() as tape:
+        # a LossScaleOptimizer (mixed precision) scales the loss; float16 overflows are
+        # expected then (the optimizer skips those steps), so NumPy does not warn of them
+        scale_loss = getattr(self.optimizer, "scale_loss", None)
+        quiet = (lambda: np.errstate(over="ignore", invalid="ignore")) \
+            if scale_loss is not None else contextlib.nullcontext
+        with quiet(), GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+            if scale_loss is not None:
+                loss = scale_loss(loss)
         variables = self.__dict__.get("_epoch_trainable")
         if variables is None:
             variables = self.trainable_variables
@@ -295,7 +341,8 @@ class Trainer:
                 # fit looks the list up once per epoch (after the first step has built
                 # the model); changing `trainable` takes effect at the next epoch
                 object.__setattr__(self, "_epoch_trainable", variables)
-        grads = tape.gradient(loss, variables)
+        with quiet():
+            grads = tape.gradient(loss, variables)
         dist = self.__dict__.get("_fit_distribution")
         if dist is None:
             self.optimizer.apply_gradients(zip(grads, variables))
