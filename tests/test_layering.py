@@ -27,7 +27,7 @@ ALLOWED = {
     "image": {"ops", "nn", "core", "backend", "random", "io"},
     "io": {"ops", "core", "backend"},
     "summary": {"ops", "core", "backend"},
-    "train": {"keras", "nn", "ops", "core", "backend", "data"},
+    "train": {"keras", "nn", "ops", "core", "backend", "data", "io"},
 }
 
 

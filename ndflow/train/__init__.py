@@ -8,6 +8,11 @@
 
 Not to be confused with ``keras.callbacks.ModelCheckpoint``, the ``fit()`` callback that
 saves a model file during training.
+
+Also here: the example protocol buffers of TFRecord files (``tf.train.Example``,
+``Features``, ``Feature``, ``BytesList``, ``FloatList``, ``Int64List``,
+``SequenceExample``, ``FeatureList``, ``FeatureLists``), implemented in
+``ndflow/io/example_pb.py``.
 """
 from ndflow.train.checkpoint import (Checkpoint, CheckpointOptions, CheckpointReader,
                                      CheckpointLoadStatus, InitializationOnlyStatus,
@@ -16,9 +21,13 @@ from ndflow.train.checkpoint_management import (CheckpointManager, CheckpointSta
                                                 get_checkpoint_state, latest_checkpoint,
                                                 update_checkpoint_state, checkpoint_exists)
 from ndflow.train.moving_averages import ExponentialMovingAverage
+from ndflow.io.example_pb import (BytesList, FloatList, Int64List, Feature, Features,
+                                  FeatureList, FeatureLists, Example, SequenceExample)
 
 __all__ = ["Checkpoint", "CheckpointOptions", "CheckpointManager", "CheckpointReader",
            "CheckpointLoadStatus", "InitializationOnlyStatus",
            "CheckpointState", "ExponentialMovingAverage", "get_checkpoint_state",
            "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable",
-           "update_checkpoint_state", "checkpoint_exists"]
+           "update_checkpoint_state", "checkpoint_exists", "BytesList", "FloatList",
+           "Int64List", "Feature", "Features", "FeatureList", "FeatureLists", "Example",
+           "SequenceExample"]
