@@ -29,3 +29,28 @@ def Counter(start=0, step=1, dtype=None):  # noqa: N802  (TensorFlow's spelling)
     if dtype is None:
         return Dataset.counter(start, step)
     return Dataset.counter(start, step, dtype)
+
+
+class TFRecordWriter:
+    """``tf.data.experimental.TFRecordWriter(filename, compression_type)``: ``write(ds)``
+    writes every element of a dataset of scalar strings (bytes, e.g. serialized
+    ``tf.train.Example`` protos) as one record of a TFRecord file."""
+
+    def __init__(self, filename, compression_type=None):
+        self._filename = filename
+        self._compression = compression_type
+
+    def write(self, dataset):
+        from ndflow.data import structure as _s
+        from ndflow.io.tfrecord import TFRecordWriter as _Writer
+        if not isinstance(dataset, Dataset):
+            raise TypeError("TFRecordWriter.write expects a tf.data.Dataset of scalar "
+                            "strings, got %s." % type(dataset).__name__)
+        with _Writer(self._filename, self._compression or None) as w:
+            for e in dataset._iter():
+                value = _s.to_numpy(e)
+                if isinstance(value, (tuple, dict)) or getattr(value, "ndim", 0) != 0:
+                    raise TypeError("TFRecordWriter.write: every element must be one scalar "
+                                    "string (serialize structured data first, e.g. with "
+                                    "tf.io.serialize_tensor), got %r." % (value,))
+                w.write(value.encode("utf-8") if isinstance(value, str) else bytes(value))

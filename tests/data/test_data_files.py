@@ -135,3 +135,19 @@ def test_list_files_sorted_shuffled_and_missing(tmp_path):
     assert len(orders) > 1
     with pytest.raises(errors.InvalidArgumentError, match="no files matched"):
         tf.data.Dataset.list_files(str(tmp_path / "*.txt"))
+
+
+def test_experimental_tfrecord_writer_writes_a_dataset(tmp_path):
+    path = str(tmp_path / "w.tfrecord")
+    records = [b"\x00\x01", b"", "text"]
+    ds = tf.data.Dataset.from_generator(lambda: iter(records),
+                                        output_signature=tf.TensorSpec([], tf.string))
+    tf.data.experimental.TFRecordWriter(path).write(ds)
+    assert _lines(tf.data.TFRecordDataset(path)) == [b"\x00\x01", b"", b"text"]
+    gz = str(tmp_path / "w.gz")
+    tf.data.experimental.TFRecordWriter(gz, "GZIP").write(
+        tf.data.Dataset.from_tensor_slices([b"a", b"bc"]))
+    assert _lines(tf.data.TFRecordDataset(gz, "GZIP")) == [b"a", b"bc"]
+    with pytest.raises(TypeError, match="scalar string"):
+        tf.data.experimental.TFRecordWriter(path).write(
+            tf.data.Dataset.from_tensor_slices(np.zeros((2, 3))))
