@@ -498,3 +498,16 @@ def test_keras3_archive_with_policy_dicts_loads(tmp_path):
         zf.writestr("config.json", KERAS3_JSON)
         zf.writestr("model.weights.h5", weights.getvalue())
     _check_keras3_model(keras.models.load_model(path, compile=False))
+
+
+def test_loss_scale_optimizer_is_found_in_keras_optimizers():
+    """keras.optimizers.LossScaleOptimizer (Keras 3's home for it) and deserialize by name,
+    which is how a saved model's optimizer is found again."""
+    from ndflow import keras as K
+    from ndflow.keras.mixed_precision import LossScaleOptimizer
+    assert K.optimizers.LossScaleOptimizer is LossScaleOptimizer
+    lso = K.optimizers.LossScaleOptimizer(K.optimizers.Adam(0.01), initial_scale=64.0)
+    back = K.optimizers.deserialize(K.optimizers.serialize(lso))
+    assert type(back) is LossScaleOptimizer and type(back.inner_optimizer).__name__ == "Adam"
+    assert np.isclose(float(back.inner_optimizer.learning_rate), 0.01)
+    assert float(back.dynamic_scale.numpy()) == 64.0

@@ -26,6 +26,14 @@ class experimental(legacy):  # noqa: N801  (``keras.optimizers.experimental.Adam
     Lion = Lion
 
 
+def __getattr__(name):
+    # keras.optimizers.LossScaleOptimizer lives with the mixed-precision policies
+    if name == "LossScaleOptimizer":
+        from ndflow.keras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
+        return LossScaleOptimizer
+    raise AttributeError("module 'keras.optimizers' has no attribute %r" % name)
+
+
 def serialize(optimizer):
     return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
             "config": optimizer.get_config(), "registered_name": None}
@@ -34,6 +42,8 @@ def serialize(optimizer):
 def deserialize(config, custom_objects=None):
     name = config["class_name"]
     cls = (custom_objects or {}).get(name) or ALL_OBJECTS.get(name.lower())
+    if cls is None and name == "LossScaleOptimizer":
+        cls = __getattr__(name)
     if cls is None:
         from ndflow.keras.saving import registry
         cls = registry.get_registered_object(config.get("registered_name") or name,
