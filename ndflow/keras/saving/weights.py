@@ -124,14 +124,35 @@ def set_weight_values(model, saved, by_name=False, skip_mismatch=False, source="
                     source, len(saved), model.name, len(targets),
                     ", ".join(n for n, _ in saved) or "(none)",
                     ", ".join(n for n, _ in targets) or "(none)"))
+        saved_names = [n for n, _ in saved]
+        target_names = [n for n, _ in targets]
+        if saved_names != target_names and len(set(saved_names)) == len(saved_names) and \
+                set(saved_names) == set(target_names):
+            # The same layers listed in another order (Keras and ndflow may order the
+            # branches of a Functional graph differently): pair them by name, not position.
+            by = dict(saved)
+            saved = [(n, by[n]) for n in target_names]
         for (sname, entries), (tname, vs) in zip(saved, targets):
             pairs.extend(_match(tname, vs, entries, skip_mismatch, source, sname))
     for v, value in pairs:
         v.assign(value)
 
 
+def _extra_normalization_count(vs, entries):
+    """Keras 3's ``Normalization`` saves a third statistic after mean and variance, the
+    integer ``count`` of samples ``adapt`` saw; it takes no part in the computation, and
+    ndflow's ``Normalization`` has no such weight."""
+    if len(entries) != len(vs) + 1 or len(vs) != 2:
+        return False
+    leaves = [variable_name(v).rsplit("/", 1)[-1] for v in vs]
+    last = entries[-1][1]
+    return leaves == ["mean", "variance"] and last.ndim == 0 and last.dtype.kind in "iu"
+
+
 def _match(name, vs, entries, skip_mismatch, source, saved_name=None):
     label = name if saved_name in (None, name) else "%s (saved as %s)" % (name, saved_name)
+    if _extra_normalization_count(vs, entries):
+        entries = entries[:-1]
     if len(vs) != len(entries):
         msg = ("Layer %s expects %d weight(s) (%s) but %s holds %d (%s)." % (
             label, len(vs), ", ".join("%s %s" % (variable_name(v), tuple(v.shape))

@@ -1,0 +1,37 @@
+"""``keras.applications``: image classification models with Keras' architectures and
+layer names, so that Keras' ImageNet weights load (``weights='imagenet'`` downloads them
+once into ``$NDFLOW_HOME/models``; a copy in ``~/.keras/models`` is used as it is).
+
+Each family has its own module with ``preprocess_input`` and ``decode_predictions``
+(``keras.applications.mobilenet_v2.preprocess_input``...). Modules load on first use.
+"""
+import importlib
+
+from ndflow.keras._lazy import lazy_getattr
+
+_A = "ndflow.keras.applications."
+_SUBMODULES = ("imagenet_utils", "mobilenet_v2", "resnet", "resnet50", "vgg16", "vgg19",
+               "efficientnet", "densenet")
+
+_TABLE = {
+    "MobileNetV2": _A + "mobilenet_v2",
+    "ResNet50": _A + "resnet", "ResNet101": _A + "resnet", "ResNet152": _A + "resnet",
+    "VGG16": _A + "vgg16", "VGG19": _A + "vgg19",
+    "DenseNet121": _A + "densenet", "DenseNet169": _A + "densenet",
+    "DenseNet201": _A + "densenet",
+}
+_TABLE.update({"EfficientNetB%d" % i: _A + "efficientnet" for i in range(8)})
+
+_names = lazy_getattr(globals(), _TABLE)
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        mod = importlib.import_module(_A + name)
+        globals()[name] = mod
+        return mod
+    return _names(name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TABLE) | set(_SUBMODULES))
