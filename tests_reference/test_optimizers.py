@@ -134,7 +134,7 @@ def test_schedule_matches_keras(case):
                      what="%s at step %d" % (name, step))
 
 
-MISSING = {"Adafactor", "Lamb", "LossScaleOptimizer", "Muon", "ScheduleFreeAdamW",
+MISSING = {"Adafactor", "Lamb", "Muon", "ScheduleFreeAdamW",
            "MultiOptimizer"}
 
 
