@@ -511,3 +511,33 @@ def test_loss_scale_optimizer_is_found_in_keras_optimizers():
     assert type(back) is LossScaleOptimizer and type(back.inner_optimizer).__name__ == "Adam"
     assert np.isclose(float(back.inner_optimizer.learning_rate), 0.01)
     assert float(back.dynamic_scale.numpy()) == 64.0
+
+
+def test_batch_normalization_computes_in_float32_under_mixed_float16():
+    """As in Keras 3: BatchNormalization reads its statistics and parameters in float32 and
+    normalizes float16 inputs in float32, so the moving statistics get the same small
+    updates as in a float32 model (in float16 they were lost) and the output is the
+    float32 result rounded to float16."""
+    rng = np.random.default_rng(5)
+    x = (rng.normal(size=(64, 3)) * 3 + 100).astype(np.float16)   # float16-exact inputs
+    ref = keras.layers.BatchNormalization(momentum=0.999)
+    ref.build((None, 3))
+    want_train = ref(x.astype(np.float32), training=True).numpy()
+    want_infer = ref(x.astype(np.float32), training=False).numpy()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        bn = keras.layers.BatchNormalization(momentum=0.999)
+        bn.build((None, 3))
+        got_train = bn(x, training=True).numpy()
+        got_infer = bn(x, training=False).numpy()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert got_train.dtype == np.float16 and got_infer.dtype == np.float16
+    assert bn.moving_mean.dtype == "float32"
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), ref.moving_mean.numpy())
+    np.testing.assert_array_equal(bn.moving_variance.numpy(), ref.moving_variance.numpy())
+    # the moving mean moved by 0.1 % of ~100: an update float16 (spacing 0.0625 there)
+    # could not hold
+    assert np.all(np.abs(bn.moving_mean.numpy()) > 0.05)
+    np.testing.assert_array_equal(got_train, want_train.astype(np.float16))
+    np.testing.assert_array_equal(got_infer, want_infer.astype(np.float16))

@@ -151,28 +151,43 @@ class BatchNormalization(Layer):
         self._reduce_axes = tuple(a for a in range(nd) if a not in self._axes)
         self._param_shape = tuple(input_shape[a] if a in self._axes else 1 for a in range(nd))
         self._needs_reshape = not (len(self._axes) == 1 and self._axes[0] == nd - 1)
+        # autocast=False: under a mixed policy the statistics and the affine parameters
+        # are read in their own (float32) dtype, and ``call`` computes in float32 (as
+        # Keras 3 does: float16 batch statistics overflow and lose small updates)
         self.gamma = self.add_weight(name="gamma", shape=shape,
                                      initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint) if self.scale else None
+                                     constraint=self.gamma_constraint,
+                                     autocast=False) if self.scale else None
         self.beta = self.add_weight(name="beta", shape=shape,
                                     initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint) if self.center else None
+                                    constraint=self.beta_constraint,
+                                    autocast=False) if self.center else None
         self.moving_mean = self.add_weight(name="moving_mean", shape=shape,
                                            initializer=self.moving_mean_initializer,
-                                           trainable=False)
+                                           trainable=False, autocast=False)
         self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
                                                initializer=self.moving_variance_initializer,
-                                               trainable=False)
+                                               trainable=False, autocast=False)
         self.input_spec = InputSpec(ndim=nd, axes={a: input_shape[a] for a in self._axes})
         self.built = True
 
     def _p(self, t):
+        if t.dtype != self._work_dtype:
+            t = M.cast(t, self._work_dtype)
         return A.reshape(t, self._param_shape) if self._needs_reshape else t
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        in_dtype = x.dtype
+        if in_dtype == "float16":     # computed in float32, the result rounded back
+            x = M.cast(x, "float32")
+        self._work_dtype = x.dtype
+        y = self._normalize(x, training)
+        return M.cast(y, in_dtype) if y.dtype != in_dtype else y
+
+    def _normalize(self, x, training):
         if training and self.trainable:
             axes = self._reduce_axes
             mean = R.reduce_mean(x, axis=axes, keepdims=True)
