@@ -284,3 +284,24 @@ def load_tf_kernels_weights(fn, model, weights, include_top, base_url, stem, has
         load_weights_file(fn, model, path)
     elif weights is not None:
         load_weights_file(fn, model, weights)
+
+
+_ARGS_DOC = """
+    Args:
+        include_top: whether to end with the 1000-way (``classes``-way) classifier.
+        weights: None (random initialization), 'imagenet', or the path of a weights file.
+        input_tensor: a Keras tensor to use as the model's input.
+        input_shape: (height, width, 3) without the batch, at least 32x32; must be
+            (224, 224, 3) with ``include_top=True`` and ImageNet weights.
+        pooling: without the top, None (4-D feature maps), 'avg' or 'max' (a vector).
+        classes: number of classes of the classifier (1000 with ImageNet weights).
+        classifier_activation: 'softmax' (default), None for logits, or any activation
+            (only softmax/None with pre-trained weights).
+        name: the model's name.
+"""
+
+
+def model_doc(fn, preprocess_note):
+    """The docstring of a classification model builder taking Keras' usual arguments."""
+    return "%s, optionally with weights pre-trained on ImageNet.\n%s\n    %s\n" % (
+        fn, _ARGS_DOC, preprocess_note)

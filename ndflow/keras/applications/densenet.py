@@ -84,23 +84,8 @@ def _densenet(fn, variant, include_top, weights, input_tensor, input_shape, pool
     return model
 
 
-_DOC = """{fn}, optionally with weights pre-trained on ImageNet.
-
-    Args:
-        include_top: whether to end with the 1000-way (``classes``-way) classifier.
-        weights: None (random initialization), 'imagenet', or the path of a weights file.
-        input_tensor: a Keras tensor to use as the model's input.
-        input_shape: (height, width, 3) without the batch, at least 32x32; must be
-            (224, 224, 3) with ``include_top=True`` and ImageNet weights.
-        pooling: without the top, None (4-D feature maps), 'avg' or 'max' (a vector).
-        classes: number of classes of the classifier (1000 with ImageNet weights).
-        classifier_activation: 'softmax' (default), None for logits, or any activation
-            (only softmax/None with pre-trained weights).
-        name: the model's name.
-
-    Preprocess images with ``keras.applications.densenet.preprocess_input`` (mode
-    'torch': scaled to [0, 1], then standardized per channel).
-    """
+_PREPROCESS = ('Preprocess images with ``keras.applications.densenet.preprocess_input`` '
+               "(mode 'torch': scaled to [0, 1], then standardized per channel).")
 
 
 def DenseNet121(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
@@ -124,9 +109,9 @@ def DenseNet201(include_top=True, weights="imagenet", input_tensor=None, input_s
                      input_shape, pooling, classes, classifier_activation, name)
 
 
-DenseNet121.__doc__ = _DOC.format(fn="DenseNet121")
-DenseNet169.__doc__ = _DOC.format(fn="DenseNet169")
-DenseNet201.__doc__ = _DOC.format(fn="DenseNet201")
+DenseNet121.__doc__ = _common.model_doc("DenseNet121", _PREPROCESS)
+DenseNet169.__doc__ = _common.model_doc("DenseNet169", _PREPROCESS)
+DenseNet201.__doc__ = _common.model_doc("DenseNet201", _PREPROCESS)
 
 
 def preprocess_input(x, data_format=None):

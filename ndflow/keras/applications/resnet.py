@@ -80,23 +80,8 @@ def _resnet(fn, weights_name, include_top, weights, input_tensor, input_shape, p
     return model
 
 
-_DOC = """{fn}, optionally with weights pre-trained on ImageNet.
-
-    Args:
-        include_top: whether to end with the 1000-way (``classes``-way) classifier.
-        weights: None (random initialization), 'imagenet', or the path of a weights file.
-        input_tensor: a Keras tensor to use as the model's input.
-        input_shape: (height, width, 3) without the batch, at least 32x32; must be
-            (224, 224, 3) with ``include_top=True`` and ImageNet weights.
-        pooling: without the top, None (4-D feature maps), 'avg' or 'max' (a vector).
-        classes: number of classes of the classifier (1000 with ImageNet weights).
-        classifier_activation: 'softmax' (default), None for logits, or any activation
-            (only softmax/None with pre-trained weights).
-        name: the model's name.
-
-    Preprocess images with ``keras.applications.resnet.preprocess_input`` (mode 'caffe':
-    RGB to BGR, ImageNet mean subtracted).
-    """
+_PREPROCESS = ('Preprocess images with ``keras.applications.resnet.preprocess_input`` '
+               "(mode 'caffe': RGB to BGR, ImageNet mean subtracted).")
 
 
 def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
@@ -117,9 +102,9 @@ def ResNet152(include_top=True, weights="imagenet", input_tensor=None, input_sha
                    pooling, classes, classifier_activation, name)
 
 
-ResNet50.__doc__ = _DOC.format(fn="ResNet50")
-ResNet101.__doc__ = _DOC.format(fn="ResNet101")
-ResNet152.__doc__ = _DOC.format(fn="ResNet152")
+ResNet50.__doc__ = _common.model_doc("ResNet50", _PREPROCESS)
+ResNet101.__doc__ = _common.model_doc("ResNet101", _PREPROCESS)
+ResNet152.__doc__ = _common.model_doc("ResNet152", _PREPROCESS)
 
 
 def preprocess_input(x, data_format=None):
