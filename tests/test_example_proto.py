@@ -827,3 +827,19 @@ def test_tfrecord_tutorial_flow_trains_a_model(tmp_path):
         lambda r: tf.io.parse_example(r, spec))))
     assert batched["label"].numpy().tolist() == labels[:5].tolist()
     np.testing.assert_array_equal(batched["extra"].numpy(), extra[:5])
+
+
+def test_varlen_rows_are_ragged_lists_with_sparse_views():
+    """VarLenRows is a RaggedList (the type tf.strings returns) that also knows its dtype
+    with no rows and offers the SparseTensor's indices / dense_shape."""
+    from ndflow.core.ragged import RaggedList
+    from ndflow.io.parsing import VarLenRows
+    rows = VarLenRows([tf.constant([1, 2], tf.int64), tf.constant([], tf.int64)], tf.int64)
+    assert isinstance(rows, RaggedList)
+    assert rows.row_lengths().numpy().tolist() == [2, 0]
+    assert rows.indices.numpy().tolist() == [[0, 0], [0, 1]]
+    assert rows.dense_shape.numpy().tolist() == [2, 2]
+    assert rows.to_tensor().numpy().tolist() == [[1, 2], [0, 0]]
+    empty = VarLenRows([], tf.string)
+    assert empty.to_tensor().numpy().shape == (0, 0)
+    assert empty.values.numpy().shape == (0,) and empty.dtype == tf.string

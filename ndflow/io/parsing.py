@@ -38,6 +38,7 @@ import numpy as np
 
 from ndflow.backend import dtypes as _dt
 from ndflow.core import errors
+from ndflow.core.ragged import RaggedList
 from ndflow.core.tensor import Tensor
 from ndflow.io import example_pb as _pb
 from ndflow.io._util import _value, string_array, to_bytes
@@ -81,11 +82,12 @@ class FixedLenSequenceFeature(namedtuple("FixedLenSequenceFeature",
 
 
 # ---- VarLenRows ---------------------------------------------------------------------
-class VarLenRows(list):
+class VarLenRows(RaggedList):
     """The values of a ``VarLenFeature`` for several examples (or steps): a list of 1-D
     tensors, one per row, of different lengths.  It stands in for TensorFlow's
     SparseTensor: ``to_tensor()`` is ``tf.sparse.to_dense``, and ``values``, ``indices``
-    and ``dense_shape`` are the SparseTensor's."""
+    and ``dense_shape`` are the SparseTensor's.  Unlike a plain RaggedList it knows its
+    dtype when every row is empty, and pads strings with b''."""
 
     __slots__ = ("_dtype",)
 
@@ -98,25 +100,13 @@ class VarLenRows(list):
         return self._dtype
 
     @property
-    def shape(self):
-        from ndflow.core.shape import TensorShape
-        return TensorShape([len(self), None])
-
-    def row_lengths(self):
-        """The number of values in each row (int64)."""
-        return Tensor(np.array([len(r._value) for r in self], np.int64))
-
-    def nrows(self):
-        return Tensor(np.asarray(len(self), np.int64))
-
-    @property
-    def values(self):
+    def flat_values(self):
         """All values, row after row (a 1-D tensor): the SparseTensor's ``values``."""
         if not len(self):
             return Tensor(_empty(self._dtype, (0,)))
         return Tensor(np.concatenate([r._value for r in self]))
 
-    flat_values = values
+    values = flat_values
 
     @property
     def indices(self):
@@ -135,8 +125,9 @@ class VarLenRows(list):
         return Tensor(np.array([len(self), longest], np.int64))
 
     def to_tensor(self, default_value=None):
-        """A dense ``[rows, longest row]`` tensor, shorter rows padded with
-        ``default_value`` (0, or b'' for strings): what ``tf.sparse.to_dense`` gives."""
+        """A dense ``[rows, longest row]`` tensor (2-D even with no rows), shorter rows
+        padded with ``default_value`` (0, or b'' for strings): what
+        ``tf.sparse.to_dense`` gives."""
         longest = max((len(r._value) for r in self), default=0)
         out = _empty(self._dtype, (len(self), longest))
         if default_value is not None:
@@ -144,15 +135,6 @@ class VarLenRows(list):
         for i, r in enumerate(self):
             out[i, :len(r._value)] = r._value
         return Tensor(out)
-
-    def to_list(self):
-        return [r._value.tolist() for r in self]
-
-    def numpy(self):
-        out = np.empty(len(self), dtype=object)
-        for i, r in enumerate(self):
-            out[i] = r._value
-        return out
 
     def __repr__(self):
         return "<ndflow.io.VarLenRows dtype=%s %r>" % (self._dtype.name, self.to_list())

@@ -12,7 +12,7 @@ expressions are RE2 (see ``ndflow/strings/re2.py``); lengths and positions count
 bytes unless ``unit='UTF8_CHAR'``.
 
 Where TensorFlow returns a RaggedTensor (``split``, ``bytes_split``, ``unicode_split`` of
-an input of rank >= 1) ndflow returns a ``RaggedList`` (``ndflow/strings/ragged.py``): a
+an input of rank >= 1) ndflow returns a ``RaggedList`` (``ndflow/core/ragged.py``): a
 Python list with one 1-D string tensor per input string (nested for rank >= 2).  A 0-d
 input gives a plain 1-D tensor, as in TensorFlow.
 
@@ -31,7 +31,7 @@ from ndflow.core.errors import InvalidArgumentError
 from ndflow.core.tensor import Tensor, convert_to_tensor
 from ndflow.ops.string_hashes import fingerprint64, siphash24
 from ndflow.strings import re2 as _re2
-from ndflow.strings.ragged import RaggedList
+from ndflow.core.ragged import RaggedList
 
 __all__ = ["lower", "upper", "strip", "length", "substr", "join", "reduce_join", "split",
            "bytes_split", "unicode_split", "regex_replace", "regex_full_match", "to_number",

@@ -20,7 +20,7 @@ import numpy as np
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
 from ndflow.ops.string_hashes import fingerprint64, siphash24, to_bytes
-from ndflow.strings.ragged import RaggedList
+from ndflow.core.ragged import RaggedList
 
 __all__ = ["StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
            "Discretization", "Hashing", "HashedCrossing"]
