@@ -101,3 +101,41 @@ class threading:
     @staticmethod
     def get_inter_op_parallelism_threads():
         return threading._inter[0]
+
+
+class optimizer:
+    """``tf.config.optimizer``: graph optimizer options.  ndflow has one such optimization,
+    ``remapping`` (TensorFlow's name for running known op patterns as one fused op): a
+    Keras model runs a convolution and the max pooling that alone reads its output as one
+    op (``ndflow.ops.conv_pool_ops``).  ``set_experimental_options({'remapping': False})``
+    turns it off; the other TensorFlow options are kept and reported, with no effect."""
+
+    _known = ("layout_optimizer", "constant_folding", "shape_optimization", "remapping",
+              "arithmetic_optimization", "dependency_optimization", "loop_optimization",
+              "function_optimization", "debug_stripper", "disable_model_pruning",
+              "scoped_allocator_optimization", "pin_to_host_optimization",
+              "implementation_selector", "auto_mixed_precision", "disable_meta_optimizer",
+              "auto_parallel", "min_graph_nodes")
+    _options = {"disable_model_pruning": False, "disable_meta_optimizer": False}
+
+    @staticmethod
+    def set_experimental_options(options):
+        if not isinstance(options, dict):
+            raise TypeError("tf.config.optimizer.set_experimental_options expects a dict "
+                            "such as {'remapping': False}, got %r." % (options,))
+        unknown = sorted(k for k in options if k not in optimizer._known)
+        if unknown:
+            raise ValueError("tf.config.optimizer.set_experimental_options: unknown option(s) "
+                             "%s; the options are %s." % (unknown, ", ".join(optimizer._known)))
+        optimizer._options.update(options)
+
+    @staticmethod
+    def get_experimental_options():
+        return dict(optimizer._options)
+
+
+def remapping_enabled():
+    """Whether fused ops may replace op patterns (``tf.config.optimizer``'s 'remapping'
+    and 'disable_meta_optimizer' options)."""
+    opts = optimizer._options
+    return opts.get("remapping", True) is not False and not opts["disable_meta_optimizer"]

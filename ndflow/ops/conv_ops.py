@@ -42,7 +42,7 @@ from ndflow.core.engine import is_recording
 from ndflow.ops._base import Op, execute, convert, wrap, InvalidArgumentError
 
 __all__ = ["ConvConfig", "conv", "conv_transpose", "conv_config", "parallel_batches",
-           "set_kernel_threads", "kernel_threads"]
+           "run_slices", "set_kernel_threads", "kernel_threads"]
 
 
 # ---- running a kernel over slices of the batch, on a few threads -------------------------------
@@ -96,8 +96,13 @@ def parallel_batches(fn, batch, example_bytes):
     alone, not on the thread count, so results are the same with any number of threads.
     The calling thread and up to ``kernel_threads() - 1`` pool threads take slices in turn
     until none is left."""
+    run_slices(fn, batch_slices(batch, example_bytes))
+
+
+def run_slices(fn, slices):
+    """Call ``fn(start, stop)`` for every (start, stop) in ``slices``, shared among the
+    calling thread and up to ``kernel_threads() - 1`` pool threads."""
     keep_freed_memory()
-    slices = batch_slices(batch, example_bytes)
     helpers = min(kernel_threads(), len(slices)) - 1
     if helpers <= 0:
         for start, stop in slices:
@@ -705,6 +710,14 @@ def conv(x, w, strides=1, padding="VALID", dilations=1, opname="conv", bias=None
     """N-d convolution of channels-last ``x`` (batch, *spatial, C) with ``w``
     (*k, C // groups, O); the number of groups is C // w.shape[-2].  ``bias`` (O,) and
     ``relu`` are applied in the same op."""
+    x, w, bias, cfg = conv_args(x, w, strides, padding, dilations, bias, opname)
+    if bias is None:
+        return execute(Conv(cfg, relu), (x, w))
+    return execute(Conv(cfg, relu), (x, w, bias))
+
+
+def conv_args(x, w, strides, padding, dilations, bias, opname):
+    """``conv``'s arguments checked and converted: ``(x, w, bias, cfg)``."""
     x = convert(x)
     w = convert(w)
     _check_float(x, w, opname)
@@ -723,14 +736,13 @@ def conv(x, w, strides=1, padding="VALID", dilations=1, opname="conv", bias=None
                 opname, cin, cg, tuple(w._value.shape)))
     cfg = conv_config(x._value.shape[1:-1], w._value.shape[:-2], strides, padding, dilations,
                       cin // cg, opname)
-    if bias is None:
-        return execute(Conv(cfg, relu), (x, w))
-    bias = convert(bias)
-    if bias._value.shape != (cout,) or bias._value.dtype != x._value.dtype:
-        raise InvalidArgumentError("%s: bias must be a %s vector of %d values, got %s %s."
-                                   % (opname, x.dtype.name, cout, bias.dtype.name,
-                                      tuple(bias._value.shape)))
-    return execute(Conv(cfg, relu), (x, w, bias))
+    if bias is not None:
+        bias = convert(bias)
+        if bias._value.shape != (cout,) or bias._value.dtype != x._value.dtype:
+            raise InvalidArgumentError("%s: bias must be a %s vector of %d values, got %s %s."
+                                       % (opname, x.dtype.name, cout, bias.dtype.name,
+                                          tuple(bias._value.shape)))
+    return x, w, bias, cfg
 
 
 def conv_transpose(x, w, output_spatial, strides=1, padding="VALID", dilations=1,

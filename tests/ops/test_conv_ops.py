@@ -355,14 +355,18 @@ def test_thread_count_does_not_change_results(monkeypatch):
     w = RNG.normal(size=(3, 3, 3, 8)).astype(np.float32)
     b = RNG.normal(size=(8,)).astype(np.float32)
     dy = RNG.normal(size=(16, 7, 7, 8)).astype(np.float32)
+    assert_thread_count_invariant(lambda xt, wt, bt: conv_ops.conv(xt, wt, bias=bt, relu=True),
+                                  [x, w, b], dy)
+
+
+def assert_thread_count_invariant(f, arrays, dy):
+    """``f(*arrays)`` and its gradients are bit-identical float32 on one and two threads."""
     old = conv_ops.kernel_threads()
     results = []
     try:
         for n in (1, 2):
             conv_ops.set_kernel_threads(n)
-            def f(xt, wt, bt):
-                return conv_ops.conv(xt, wt, bias=bt, relu=True)
-            results.append([f(x, w, b).numpy(), *tape_grads(f, [x, w, b], dy)])
+            results.append([f(*arrays).numpy(), *tape_grads(f, arrays, dy)])
     finally:
         conv_ops.set_kernel_threads(old)
     for one, two in zip(*results):

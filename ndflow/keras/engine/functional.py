@@ -13,6 +13,7 @@ from ndflow.keras.engine import naming
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras.engine.model import Model
 from ndflow.keras.engine.keras_tensor import KerasTensor, flatten, map_structure
+from ndflow.keras.engine.fusion import runs_with_next
 
 
 def _is_triple(x):
@@ -115,9 +116,25 @@ class Functional(Model):
         for node in nodes:
             simple = (len(node.call_args) == 1 and not node.call_kwargs and
                       isinstance(node.call_args[0], KerasTensor))
-            plan.append((node, id(node.call_args[0]) if simple else None,
-                         [id(t) for t in node.output_tensors]))
-        self._plan = plan
+            plan.append([node, id(node.call_args[0]) if simple else None,
+                         [id(t) for t in node.output_tensors], None])
+        # pairs that may run as one op (keras/engine/fusion.py): a node whose single
+        # output only one simple node reads, and which is not a model output
+        readers = {}
+        for entry in plan:
+            for t in entry[0].input_tensors:
+                readers.setdefault(id(t), []).append(entry)
+        output_ids = {id(t) for t in flat_out}
+        for entry in plan:
+            node, in_id, out_ids = entry[0], entry[1], entry[2]
+            if in_id is None or len(out_ids) != 1 or out_ids[0] in output_ids or \
+                    not hasattr(node.layer, "_fuses_with"):
+                continue
+            users = readers.get(out_ids[0], [])
+            if len(users) == 1 and users[0][1] == out_ids[0] and \
+                    len(users[0][0].input_tensors) == 1 and len(users[0][2]) == 1:
+                entry[3] = (users[0][0].layer, users[0][2][0])
+        self._plan = [tuple(entry) for entry in plan]
 
     # ---- structure ----
     @property
@@ -241,8 +258,13 @@ class Functional(Model):
                 v = cast(v, want)
             self._check_value(kt, v, i)
             values[id(kt)] = v
-        for node, in_id, out_ids in self._plan:
+        for node, in_id, out_ids, then in self._plan:
             if in_id is not None:
+                if out_ids[0] in values:   # computed with the layer before it
+                    continue
+                if then is not None and runs_with_next(node.layer, then[0], values[in_id]):
+                    values[then[1]] = node.layer(values[in_id], _then_pool=then[0])
+                    continue
                 if training is None:
                     out = node.layer(values[in_id])
                 else:

@@ -13,6 +13,7 @@ from ndflow.keras.engine.model import Model
 from ndflow.keras.engine.functional import Functional
 from ndflow.keras.engine.input_layer import InputLayer, Input
 from ndflow.keras.engine.keras_tensor import KerasTensor
+from ndflow.keras.engine.fusion import runs_with_next
 
 
 class Sequential(Functional):
@@ -164,12 +165,17 @@ class Sequential(Functional):
             raise ValueError("Sequential %r has no layers: add layers before calling it."
                              % self.name)
         x = inputs
-        if training is None:
-            for layer in self._seq_layers:
-                x = layer(x)
-        else:
-            for layer in self._seq_layers:
-                x = layer(x, training=training)
+        layers = self._seq_layers
+        i, n = 0, len(layers)
+        while i < n:
+            layer = layers[i]
+            if i + 1 < n and runs_with_next(layer, layers[i + 1], x):
+                # a convolution and its max pooling as one op (keras/engine/fusion.py)
+                x = layer(x, _then_pool=layers[i + 1])
+                i += 2
+                continue
+            x = layer(x) if training is None else layer(x, training=training)
+            i += 1
         return x
 
     # ---- structure ----

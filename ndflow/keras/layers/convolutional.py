@@ -8,6 +8,7 @@ from ndflow.keras.engine.layer import Layer
 from ndflow.keras.engine.input_spec import InputSpec
 from ndflow.keras import activations, initializers, regularizers, constraints
 from ndflow.ops import conv_ops as _C
+from ndflow.ops import conv_pool_ops as _CP
 from ndflow.ops import math_ops as _M
 from ndflow.ops import array_ops as _A
 
@@ -227,8 +228,10 @@ class _Conv(_BaseConv):
                              "groups (%d)." % (type(self).__name__, self.name, cin, self.groups))
         self._add_kernel_and_bias(self.kernel_size + (cin // self.groups, self.filters), cin)
 
-    def call(self, inputs):
+    def call(self, inputs, _then_pool=None):
         relu = self.activation is _RELU
+        if _then_pool is not None:
+            return self._call_then_pool(inputs, _then_pool, relu)
 
         def run(x):
             y = _C.conv(x, self.kernel, self.strides, self._pads(), self.dilation_rate,
@@ -237,6 +240,39 @@ class _Conv(_BaseConv):
                 y = self.activation(y)
             return y
         return self._cf_wrap(inputs, run)
+
+    # ---- running together with the max pooling layer that follows (a model's choice) ----
+
+    def _fuses_with(self, pool):
+        """Whether a model may run this layer and ``pool``, the only consumer of its
+        output, as one op (``ndflow.ops.conv_pool_ops``): ``pool`` is a plain max
+        pooling whose windows tile the output, and neither layer does anything the
+        fused op would skip (custom ``call``, groups, other activations, activity
+        regularizers, mixed precision)."""
+        d = self.__dict__
+        if (type(self).call is not _Conv.call or self.groups != 1 or
+                d.get("_mixed") or self.activity_regularizer is not None or
+                not (self.activation is _RELU or self.activation is None or
+                     self.activation is activations.linear)):
+            return False
+        geometry = getattr(pool, "_tiling_max_pool", None)
+        return geometry is not None and geometry(self.rank, self.data_format,
+                                                 self.compute_dtype)
+
+    def _call_then_pool(self, inputs, pool, relu):
+        """``pool(self(inputs))`` as one op when the geometry allows (else the two)."""
+        x = inputs if self.data_format != "channels_first" else \
+            to_channels_last(inputs, self.rank)
+        x, kernel, bias, cfg = _C.conv_args(x, self.kernel, self.strides, self._pads(),
+                                            self.dilation_rate, self.bias,
+                                            type(self).__name__)
+        if not _CP.fusable(cfg, pool.pool_size):
+            return pool(self.call(inputs))
+        y = _CP.conv_pool(x, kernel, pool.pool_size, self.strides, self._pads(),
+                          self.dilation_rate, bias=bias, relu=relu,
+                          opname="%s+%s" % (type(self).__name__, type(pool).__name__))
+        return to_channels_first(y, self.rank) if self.data_format == "channels_first" \
+            else y
 
 
 class Conv1D(_Conv):

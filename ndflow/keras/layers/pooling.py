@@ -43,6 +43,18 @@ class _Pooling(Layer):
                opname=type(self).__name__)
         return to_channels_first(y, self.rank) if cf else y
 
+    def _tiling_max_pool(self, rank, data_format, compute_dtype):
+        """Whether a convolution layer (of ``rank``, ``data_format`` and
+        ``compute_dtype``) whose output only this layer reads may be run with it as one
+        op: a plain max pooling, built, whose windows tile its input ('valid', strides
+        equal to the pool size), with nothing else to do (``_Conv._fuses_with``)."""
+        d = self.__dict__
+        return (self.kind == "MAX" and type(self).call is _Pooling.call and d["built"] and
+                self.rank == rank and self.data_format == data_format and
+                self.padding == "valid" and self.strides == self.pool_size and
+                self.activity_regularizer is None and not d.get("_mixed") and
+                self.compute_dtype == compute_dtype)
+
     def compute_output_shape(self, input_shape):
         s = tuple(input_shape)
         if self.data_format == "channels_first":
