@@ -4,12 +4,15 @@
     -> Dropout(0.5) -> Dense(10, softmax),  Adam, sparse categorical cross-entropy,
     batch 128, on Fashion-MNIST-shaped data (28x28x1)
 
-for ndflow and, when they are installed, TensorFlow (Keras) and PyTorch, in the same run.
+for ndflow and, when they are installed, TensorFlow (Keras) and PyTorch, in the same run
+("ndflow, unfused": ndflow with ``tf.config.optimizer`` remapping off, so each conv and its
+max pooling run as two ops instead of ``conv_pool``).
 Each framework trains a warm-up slice, then ``--repeat`` passes of ``--steps`` timed steps,
 the frameworks' passes taking turns; the best and median pass are reported, and the
 ratio of each round's ndflow pass to the peer's pass that followed it; seconds per
 epoch = time per step x ceil(60000 / 128).  It also times the
-kernels alone (conv forward and backward, max pool forward and backward) for ndflow, and
+kernels alone (conv forward and backward, then with the max pooling as two ops and as
+the fused op) for ndflow, and
 the fused LSTM/GRU recurrence against the op-by-op cell loop.
 
     python benchmarks/bench_cnn.py [--steps 20] [--repeat 7] [--threads N]
@@ -38,11 +41,23 @@ def data(n, rng):
     return x, y
 
 
-def ndflow_epoch(steps):
-    """A function that trains the model for ``steps`` steps (after a warm-up)."""
+def ndflow_epoch(steps, remapping=True):
+    """A function that trains the model for ``steps`` steps (after a warm-up).
+    ``remapping=False``: the layers run one by one, each conv and its max pooling as two
+    ops (``tf.config.optimizer``), as ndflow did before ``conv_pool_ops``."""
     import numpy as np
     sys.path.insert(0, ROOT)
+    import ndflow
     from ndflow import keras
+
+    def switch(fn):
+        def run():
+            ndflow.config.optimizer.set_experimental_options({"remapping": remapping})
+            try:
+                return fn()
+            finally:
+                ndflow.config.optimizer.set_experimental_options({"remapping": True})
+        return run
     L = keras.layers
     keras.utils.set_random_seed(0)
     x, y = data(128 * steps, np.random.default_rng(0))
@@ -52,8 +67,9 @@ def ndflow_epoch(steps):
         L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(),
         L.Flatten(), L.Dropout(0.5), L.Dense(10, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0)
-    return lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
+    switch(lambda: model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0))()
+    return switch(lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0,
+                                    shuffle=False))
 
 
 def tensorflow_epoch(steps):
@@ -105,7 +121,8 @@ def torch_epoch(steps):
 
 
 FRAMEWORKS = (("ndflow", ndflow_epoch), ("TensorFlow", tensorflow_epoch),
-              ("PyTorch", torch_epoch))
+              ("PyTorch", torch_epoch),
+              ("ndflow, unfused", lambda steps: ndflow_epoch(steps, remapping=False)))
 
 
 def bench_frameworks(steps, repeat):
@@ -133,7 +150,7 @@ def bench_kernels(repeat):
     import numpy as np
     sys.path.insert(0, ROOT)
     import ndflow as tf
-    from ndflow.ops import conv_ops
+    from ndflow.ops import conv_ops, conv_pool_ops
     rng = np.random.default_rng(0)
     n = max(repeat, 10)
 
@@ -153,13 +170,18 @@ def bench_kernels(repeat):
     rows = []
     for xs, ws in [((128, 28, 28, 1), (3, 3, 1, 32)), ((128, 13, 13, 32), (3, 3, 32, 64))]:
         x = tf.constant(rng.random(xs, dtype=np.float32))
-        w = tf.constant(rng.random(ws, dtype=np.float32))
-        b = tf.constant(rng.random(ws[-1:], dtype=np.float32))
-        f, g = time_fwd_bwd(lambda: conv_ops.conv(x, w, bias=b, relu=True), [x, w, b])
-        rows.append(("conv+bias+relu %s * %s (grads: x, w, b)" % (xs, ws), f, g))
-    xp = tf.constant(rng.random((128, 26, 26, 32), dtype=np.float32))
-    f, g = time_fwd_bwd(lambda: tf.nn.max_pool2d(xp, 2, 2, "VALID"), [xp])
-    rows.append(("max_pool 2x2 (128, 26, 26, 32)", f, g))
+        w = tf.constant(rng.random(ws, dtype=np.float32) - 0.5)
+        b = tf.constant(rng.random(ws[-1:], dtype=np.float32) - 0.5)
+        # the first layer's input needs no gradient in training
+        srcs = [x, w, b] if xs[-1] > 1 else [w, b]
+        grads = "x, w, b" if xs[-1] > 1 else "w, b"
+        f, g = time_fwd_bwd(lambda: conv_ops.conv(x, w, bias=b, relu=True), srcs)
+        rows.append(("conv+bias+relu %s * %s (grads: %s)" % (xs, ws, grads), f, g))
+        f, g = time_fwd_bwd(lambda: tf.nn.max_pool2d(
+            conv_ops.conv(x, w, bias=b, relu=True), 2, 2, "VALID"), srcs)
+        rows.append(("  then max_pool 2x2, two ops", f, g))
+        f, g = time_fwd_bwd(lambda: conv_pool_ops.conv_pool(x, w, 2, bias=b, relu=True), srcs)
+        rows.append(("  then max_pool 2x2, fused (conv_pool)", f, g))
     return rows
 
 
@@ -224,7 +246,7 @@ def main():
             print("| %s | %.4f | %.4f | %.1f |" % (name, best, median,
                                                   best * STEPS_PER_EPOCH))
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
-    for peer in ("TensorFlow", "PyTorch"):
+    for peer in ("TensorFlow", "PyTorch", "ndflow, unfused"):
         if times.get(peer):
             # each round's ndflow pass against the peer's pass right after it: the two
             # ran under nearly the same load, so the ratio is steadier than either time

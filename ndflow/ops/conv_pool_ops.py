@@ -37,6 +37,13 @@ from ndflow.ops import pooling_ops as _P
 
 __all__ = ["conv_pool", "fusable"]
 
+# The fused op's slices of the batch hold this many times conv_ops' _CHUNK_BYTES: unlike
+# the separate ops it makes no pass over a slice's whole GEMM result after the GEMM, and
+# fewer, larger slices measured faster (the small CNN's two pairs in 4 slices each:
+# forward 1.6-1.9 + 3.7-3.9 ms, backward 9.1 ms; in 12 and 16 slices: 2.1-2.8 + 4.0,
+# 10.1-11.7 ms; benchmarks/RESULTS.md).
+_SLICE_CHUNKS = 4
+
 
 def fusable(cfg, pool):
     """Whether a convolution with geometry ``cfg`` can be fused with a max pooling of
@@ -177,7 +184,8 @@ class ConvPool(Op):
                         None if argmax is None else argmax[b0:b1].reshape(-1))
             if self.relu:
                 _C._relu_inplace(ys)
-        slices = _C.batch_slices(batch, geo.rows * max(w2.shape[0], cout) * x.itemsize)
+        slices = _C.batch_slices(batch, geo.rows * max(w2.shape[0], cout) * x.itemsize //
+                                 _SLICE_CHUNKS)
         _C.run_slices(run, slices)
         if keep:
             self.cols, self.slices, self.argmax = matrix, slices, argmax
