@@ -175,3 +175,36 @@ def test_clone_model_functional_and_sequential():
             return x
     with pytest.raises(ValueError, match="subclassed"):
         keras.models.clone_model(Sub())
+
+
+def test_layers_are_listed_in_keras_order():
+    """Keras lists a Functional model's layers by depth (longest path to an output),
+    deepest first, ties in the order a depth-first walk from the outputs meets them; the
+    expected lists were printed by Keras 3.15 for the same graphs."""
+    L = keras.layers
+    i1, i2 = keras.Input((8,), name="i1"), keras.Input((3,), name="i2")
+    x = L.Dense(4, name="x")(i2)
+    y = L.Dense(4, name="y")(i1)
+    z = L.Add(name="z")([x, L.Dense(4, name="y3")(L.Dense(4, name="y2")(y))])
+    model = keras.Model([i1, i2], [L.Dense(1, name="o1")(z), L.Dense(1, name="o2")(y)])
+    assert [l.name for l in model.layers] == ["i1", "y", "i2", "y2", "x", "y3", "z", "o1",
+                                              "o2"]
+    assert [w.path for w in model.weights][:6] == ["y/kernel", "y/bias", "y2/kernel",
+                                                   "y2/bias", "x/kernel", "x/bias"]
+    # get_weights follows the same order
+    assert [w.shape for w in model.get_weights()][:6] == [(8, 4), (4,), (4, 4), (4,),
+                                                         (3, 4), (4,)]
+
+    inp = keras.Input((8, 8, 3), name="inp")
+    a = L.Conv2D(4, 3, padding="same", name="c1")(inp)
+    b = L.Conv2D(4, 1, name="short")(inp)
+    a = L.Conv2D(4, 3, padding="same", name="c2")(L.Activation("relu", name="act")(
+        L.BatchNormalization(name="bn")(a)))
+    model = keras.Model(inp, L.GlobalAveragePooling2D(name="gap")(L.Add(name="add")([a, b])))
+    assert [l.name for l in model.layers] == ["inp", "c1", "bn", "act", "c2", "short",
+                                              "add", "gap"]
+    # an input that no output depends on has depth 0 and comes before the other layers
+    # of depth 0 (Keras 3.15: ['inp', 'short', 'unused', 'g2'])
+    extra = keras.Input((2,), name="unused")
+    model = keras.Model([inp, extra], L.GlobalAveragePooling2D(name="g2")(b))
+    assert [l.name for l in model.layers] == ["inp", "short", "unused", "g2"]

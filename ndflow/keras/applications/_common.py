@@ -174,66 +174,12 @@ def head(fn, x, include_top, pooling, classes, classifier_activation, weights,
     return x
 
 
-def keras_order(model):
-    """Put ``model.layers`` in the order Keras gives a Functional model.
-
-    Keras orders the layers by their depth (the longest path from the layer to an
-    output), deepest first, and layers of equal depth by when a depth-first walk from
-    the outputs (each node's inputs in call order) first reaches them. Legacy HDF5 weight
-    files list the layers in that order and are loaded by position, so the application
-    models must match it.
-    """
-    inputs = {id(t) for t in model._flat_inputs}
-    discovered = {}          # id(layer) -> first-discovery index
-    finished = set()
-    post_order = []          # nodes, inputs before the nodes that use them
-    for out in model._flat_outputs:
-        stack = [(out, False)]
-        while stack:
-            t, expanded = stack.pop()
-            hist = t._keras_history
-            if hist is None:
-                continue
-            node = hist.node
-            if expanded:
-                if id(node) not in finished:
-                    finished.add(id(node))
-                    post_order.append(node)
-                continue
-            if id(node) in finished:
-                continue
-            if not node.is_input and id(t) in inputs:
-                finished.add(id(node))
-                continue
-            discovered.setdefault(id(node.layer), len(discovered))
-            stack.append((t, True))
-            if not node.is_input:
-                for parent in reversed(node.input_tensors):
-                    stack.append((parent, False))
-    in_graph = {id(n) for n in post_order}
-    node_depth, layer_depth = {}, {}
-    for node in reversed(post_order):
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = depth
-        node_depth[id(node)] = depth
-        for parent in node.parent_nodes:
-            if id(parent) in in_graph:
-                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
-    for layer in model._layers:           # an input no output depends on
-        if id(layer) not in layer_depth:
-            layer_depth[id(layer)] = 0
-            discovered[id(layer)] = -1
-    model._layers = sorted(model._layers, key=lambda l: (-layer_depth[id(l)],
-                                                         discovered[id(l)]))
-    return model
-
-
 def make_model(inputs_from, x, input_tensor, name):
     from ndflow.keras.engine.functional import Functional
     inputs = source_inputs(input_tensor) if input_tensor is not None else inputs_from
     if isinstance(inputs, list) and len(inputs) == 1:
         inputs = inputs[0]
-    return keras_order(Functional(inputs, x, name=name))
+    return Functional(inputs, x, name=name)
 
 
 def keras_home():

@@ -105,7 +105,7 @@ class Functional(Model):
         for l in unique:
             if l is self:
                 raise ValueError("Model %r cannot contain itself." % self.name)
-        self._layers = unique
+        self._layers = keras_layer_order(flat_in, flat_out, unique)
         self._input_layers = [t._keras_history.layer if t._keras_history else None
                               for t in flat_in]
         self._is_graph_network = True
@@ -338,6 +338,58 @@ class Functional(Model):
         Functional.__init__(model, inputs, outputs, name=config.get("name"),
                             trainable=config.get("trainable", True))
         return model
+
+
+def keras_layer_order(flat_inputs, flat_outputs, layers):
+    """``layers`` (a graph's) in the order Keras gives a Functional model's ``layers``.
+
+    Keras orders the layers by their depth (the longest path from the layer to an
+    output), deepest first, and layers of equal depth by when a depth-first walk from
+    the outputs (each node's inputs in call order) first reaches them. Legacy HDF5 weight
+    files list the layers in that order and are loaded by position, ``get_weights`` and
+    ``set_weights`` use it, and user code indexes ``model.layers``: so ndflow matches it.
+    """
+    inputs = {id(t) for t in flat_inputs}
+    discovered = {}          # id(layer) -> first-discovery index
+    finished = set()
+    post_order = []          # nodes, inputs before the nodes that use them
+    for out in flat_outputs:
+        stack = [(out, False)]
+        while stack:
+            t, expanded = stack.pop()
+            hist = t._keras_history
+            if hist is None:
+                continue
+            node = hist.node
+            if expanded:
+                if id(node) not in finished:
+                    finished.add(id(node))
+                    post_order.append(node)
+                continue
+            if id(node) in finished:
+                continue
+            if not node.is_input and id(t) in inputs:
+                finished.add(id(node))
+                continue
+            discovered.setdefault(id(node.layer), len(discovered))
+            stack.append((t, True))
+            if not node.is_input:
+                for parent in reversed(node.input_tensors):
+                    stack.append((parent, False))
+    in_graph = {id(n) for n in post_order}
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for layer in layers:           # an input no output depends on
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)] = 0
+            discovered[id(layer)] = -1
+    return sorted(layers, key=lambda l: (-layer_depth[id(l)], discovered[id(l)]))
 
 
 def _plain(v):
