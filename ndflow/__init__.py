@@ -57,7 +57,9 @@ newaxis = None
 _LAZY = {"keras": "ndflow.keras", "data": "ndflow.data", "tuner": "ndflow.tuner",
          "distribute": "ndflow.distribute", "image": "ndflow.image",
          "strings": "ndflow.strings", "io": "ndflow.io", "summary": "ndflow.summary",
-         "train": "ndflow.train",
+         "train": "ndflow.train", "sparse": "ndflow.sparse", "ragged": "ndflow.ragged",
+         "lookup": "ndflow.lookup", "signal": "ndflow.signal", "audio": "ndflow.audio",
+         "bitwise": "ndflow.bitwise", "test": "ndflow.test", "version": "ndflow.version",
          # TF 2 keeps short aliases of these Keras modules (tf.metrics.BinaryAccuracy, ...)
          "metrics": "ndflow.keras.metrics", "losses": "ndflow.keras.losses",
          "optimizers": "ndflow.keras.optimizers", "initializers": "ndflow.keras.initializers"}
@@ -68,7 +70,12 @@ def __getattr__(name):
     if target is None:
         raise AttributeError("module 'ndflow' has no attribute %r" % name)
     import importlib
-    mod = importlib.import_module(target)
+    try:
+        mod = importlib.import_module(target)
+    except ModuleNotFoundError as e:
+        if e.name != target:
+            raise
+        raise AttributeError("module 'ndflow' has no attribute %r (not built yet)" % name)
     globals()[name] = mod
     return mod
 

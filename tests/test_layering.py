@@ -28,6 +28,14 @@ ALLOWED = {
     "io": {"ops", "core", "backend"},
     "summary": {"ops", "core", "backend"},
     "train": {"keras", "nn", "ops", "core", "backend", "data", "io"},
+    "sparse": {"ops", "core", "backend"},
+    "ragged": {"ops", "core", "backend", "sparse"},
+    "lookup": {"ops", "core", "backend", "io"},
+    "signal": {"ops", "core", "backend", "math"},
+    "audio": {"ops", "core", "backend", "io"},
+    "bitwise": {"ops", "core", "backend"},
+    "test": {"ops", "core", "backend", "config"},
+    "version": set(),
 }
 
 
