@@ -125,13 +125,15 @@ FRAMEWORKS = (("ndflow", ndflow_epoch), ("TensorFlow", tensorflow_epoch),
               ("ndflow, unfused", lambda steps: ndflow_epoch(steps, remapping=False)))
 
 
-def bench_frameworks(steps, repeat):
+def bench_frameworks(steps, repeat, frameworks=FRAMEWORKS):
     """Seconds per step of each framework: {name: [one per pass]} (None: not installed).
 
-    The passes alternate between the frameworks (ndflow, TF, PyTorch, ndflow, ...), so
-    that load from other processes, which comes and goes, falls on all of them alike; a
-    short pause before each pass lets the previous framework's threads go idle."""
-    epochs = {name: make(steps) for name, make in FRAMEWORKS}
+    ``frameworks``: (name, make) pairs, ``make(steps)`` returning a function that trains
+    ``steps`` steps (or None when the framework is not installed).  The passes alternate
+    between the frameworks (ndflow, TF, PyTorch, ndflow, ...), so that load from other
+    processes, which comes and goes, falls on all of them alike; a short pause before each
+    pass lets the previous framework's threads go idle."""
+    epochs = {name: make(steps) for name, make in frameworks}
     times = {name: (None if fn is None else []) for name, fn in epochs.items()}
     for _ in range(repeat):
         for name, fn in epochs.items():
@@ -238,23 +240,7 @@ def main():
     print("| framework | s/step best | s/step median | s/epoch (best) |")
     print("| --- | --- | --- | --- |")
     times = bench_frameworks(args.steps, args.repeat)
-    for name, per_step in times.items():
-        if per_step is None:
-            print("| %s | not installed | | |" % name)
-        else:
-            best, median = min(per_step), sorted(per_step)[len(per_step) // 2]
-            print("| %s | %.4f | %.4f | %.1f |" % (name, best, median,
-                                                  best * STEPS_PER_EPOCH))
-    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
-    for peer in ("TensorFlow", "PyTorch", "ndflow, unfused"):
-        if times.get(peer):
-            # each round's ndflow pass against the peer's pass right after it: the two
-            # ran under nearly the same load, so the ratio is steadier than either time
-            ratios = sorted(a / b for a, b in zip(times["ndflow"], times[peer]))
-            print("ndflow / %s, pass by pass: median %.2f, range %.2f-%.2f, ndflow faster "
-                  "in %d of %d rounds" % (peer, ratios[len(ratios) // 2], ratios[0],
-                                          ratios[-1], sum(r < 1 for r in ratios),
-                                          len(ratios)))
+    print_times(times, STEPS_PER_EPOCH, ("TensorFlow", "PyTorch", "ndflow, unfused"))
     print()
     print("| ndflow kernel | forward ms | backward ms |")
     print("| --- | --- | --- |")
@@ -265,6 +251,28 @@ def main():
     print("| --- | --- | --- |")
     for name, fused, loop in bench_rnn(args.repeat):
         print("| %s(64), x (64, 50, 32) | %.1f | %.1f |" % (name, fused, loop))
+
+
+def print_times(times, steps_per_epoch, peers):
+    """The Markdown table of ``bench_frameworks``' times and the pass-by-pass ratios of
+    ndflow against each of ``peers``."""
+    for name, per_step in times.items():
+        if per_step is None:
+            print("| %s | not installed | | |" % name)
+        else:
+            best, median = min(per_step), sorted(per_step)[len(per_step) // 2]
+            print("| %s | %.4f | %.4f | %.1f |" % (name, best, median,
+                                                  best * steps_per_epoch))
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    for peer in peers:
+        if times.get(peer):
+            # each round's ndflow pass against the peer's pass right after it: the two
+            # ran under nearly the same load, so the ratio is steadier than either time
+            ratios = sorted(a / b for a, b in zip(times["ndflow"], times[peer]))
+            print("ndflow / %s, pass by pass: median %.2f, range %.2f-%.2f, ndflow faster "
+                  "in %d of %d rounds" % (peer, ratios[len(ratios) // 2], ratios[0],
+                                          ratios[-1], sum(r < 1 for r in ratios),
+                                          len(ratios)))
 
 
 if __name__ == "__main__":

@@ -31,13 +31,12 @@ is written with the other two (which also gives higher-order gradients):
 
 ``ConvBackpropFilter`` reuses the im2col matrix that the forward pass built.
 """
-import os
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ndflow.backend.memory import keep_freed_memory
 from ndflow.backend.threads import kernel_threads, set_kernel_threads
+from ndflow.ops._parallel import run_slices
 from ndflow.core.engine import is_recording
 from ndflow.ops._base import Op, execute, convert, wrap, InvalidArgumentError
 
@@ -51,29 +50,6 @@ __all__ = ["ConvConfig", "conv", "conv_transpose", "conv_config", "parallel_batc
 # CNN (benchmarks/bench_cnn.py): slices of 4-16 images beat whole-batch kernels by 10-20 %
 # on one thread, because the bias/relu/col2im passes then read cached data.
 _CHUNK_BYTES = 1 << 20
-_state = {"pool": None, "pool_size": 0}
-
-
-def _pool(size):
-    """The shared thread pool, with at least ``size`` threads (created on first use)."""
-    if _state["pool_size"] < size:
-        from concurrent.futures import ThreadPoolExecutor
-        if _state["pool"] is not None:
-            _state["pool"].shutdown(wait=False)
-        _state["pool"] = ThreadPoolExecutor(size, thread_name_prefix="ndflow-kernel")
-        _state["pool_size"] = size
-    return _state["pool"]
-
-
-def _forget_pool():   # a forked child has the pool object but not its threads
-    _state["pool"] = None
-    _state["pool_size"] = 0
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
 def batch_slices(batch, example_bytes):
     """Consecutive (start, stop) slices of ``range(batch)``, each holding at most about
     ``_CHUNK_BYTES`` of an array that takes ``example_bytes`` per example.
@@ -97,29 +73,6 @@ def parallel_batches(fn, batch, example_bytes):
     The calling thread and up to ``kernel_threads() - 1`` pool threads take slices in turn
     until none is left."""
     run_slices(fn, batch_slices(batch, example_bytes))
-
-
-def run_slices(fn, slices):
-    """Call ``fn(start, stop)`` for every (start, stop) in ``slices``, shared among the
-    calling thread and up to ``kernel_threads() - 1`` pool threads."""
-    keep_freed_memory()
-    helpers = min(kernel_threads(), len(slices)) - 1
-    if helpers <= 0:
-        for start, stop in slices:
-            fn(start, stop)
-        return
-    todo = iter(slices)   # next() on a list iterator is atomic under the GIL
-
-    def work():
-        for start, stop in todo:
-            fn(start, stop)
-
-    futures = [_pool(helpers).submit(work) for _ in range(helpers)]
-    try:
-        work()
-    finally:
-        for f in futures:
-            f.result()
 
 
 # ---- geometry ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import numpy as np
 from ndflow.ops._base import (Op, execute, convert, binary_args, InvalidArgumentError,
                               Tensor)
 from ndflow.ops import array_ops as A
+from ndflow.ops._parallel import run_slices
 
 
 def _t(x):
@@ -15,10 +16,54 @@ def matmul_arrays(a, b):
     """``np.matmul``, except that float16 operands are multiplied in float32 and the
     product rounded to float16: NumPy has no BLAS for float16 and its own loop was ~90x
     slower than float32 (mixed-precision models); accumulating in float32 is also what
-    GPUs do for float16 products."""
+    GPUs do for float16 products.  Large products with a 2-D right operand run on the
+    kernel threads (``_threaded_matmul``)."""
     if a.dtype == np.float16 and b.dtype == np.float16:
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
+    if b.ndim == 2 and a.ndim >= 2 and a.shape[-1] * b.shape[1] * (a.size // max(
+            a.shape[-1], 1)) >= _THREADED_MACS and a.dtype == b.dtype and \
+            a.dtype.kind == "f":
+        return _threaded_matmul(a, b)
     return np.matmul(a, b)
+
+
+# Products of at least this many multiply-adds are split among the kernel threads: ndflow
+# keeps the BLAS on one thread (its threads spin against other processes, see
+# ndflow/backend/threads.py), so without this a large Dense or the input projection of a
+# recurrent layer ran on one core.  The split depends on the shapes only, never on the
+# thread count, so results do not change with the number of threads.
+_THREADED_MACS = 1 << 22
+_SPLITS = 4
+
+
+def _threaded_matmul(a, b):
+    """``a @ b`` (``a`` (..., M, K) with its leading axes folded into M, ``b`` (K, N)) as
+    ``_SPLITS`` row blocks, or, when M is too small to split, as ``_SPLITS`` blocks of
+    the inner dimension whose partial products are summed in order."""
+    lead, k = a.shape[:-1], a.shape[-1]
+    n = b.shape[1]
+    a2 = a.reshape(-1, k)   # a copy only for a non-contiguous batched operand
+    m = a2.shape[0]
+    # np.matmul keeps the GIL when a dimension is under 16; np.dot releases it
+    gemm = np.matmul if min(m // _SPLITS, k, n) >= 16 else np.dot
+    if m >= 16 * _SPLITS:
+        out = np.empty((m, n), np.result_type(a, b))
+
+        def rows(r0, r1):
+            gemm(a2[r0:r1], b, out=out[r0:r1])
+        run_slices(rows, [(i * m // _SPLITS, (i + 1) * m // _SPLITS) for i in range(_SPLITS)])
+        return out.reshape(lead + (n,))
+    if k < 16 * _SPLITS:
+        return np.matmul(a, b)
+    parts = {}
+
+    def inner(k0, k1):
+        parts[k0] = np.dot(a2[:, k0:k1], b[k0:k1])
+    run_slices(inner, [(i * k // _SPLITS, (i + 1) * k // _SPLITS) for i in range(_SPLITS)])
+    out = parts[0]
+    for k0 in sorted(parts)[1:]:
+        out += parts[k0]
+    return out.reshape(lead + (n,))
 
 
 class MatMul(Op):

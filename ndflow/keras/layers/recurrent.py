@@ -28,6 +28,7 @@ from ndflow.ops._base import wrap
 from ndflow.ops import array_ops as _A
 from ndflow.ops import math_ops as _M
 from ndflow.ops import linalg_ops as _L
+from ndflow.keras.layers.core import dense
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "SimpleRNN",
            "LSTM", "GRU", "Bidirectional", "TimeDistributed"]
@@ -941,8 +942,9 @@ class _BuiltinRNN(RNN):
             not hasattr(cell, "recurrent_activation") or
             cell.recurrent_activation is activations.get("sigmoid"))
 
-    def _prepare(self, x, states, mask_np, training, gates):
-        """Dropout, the one-GEMM input projection, time reversal: returns (xp, mask, rmask)."""
+    def _prepare(self, x, states, mask_np, training, gates, bias=None):
+        """Dropout, the one-GEMM input projection of every step (``bias`` added in the
+        same op), time reversal: returns (xp, mask, rmask)."""
         cell = self.cell
         if training and 0 < cell.dropout < 1:
             step = x._value[:, 0]
@@ -950,9 +952,7 @@ class _BuiltinRNN(RNN):
         rmask = None
         if training and 0 < cell.recurrent_dropout < 1:
             rmask = cell.get_recurrent_dropout_mask(states[0]._value)
-        b, t_len, f = x._value.shape
-        xp = _L.matmul(_A.reshape(x, (b * t_len, f)), cell.kernel)
-        xp = _A.reshape(xp, (b, t_len, gates * cell.units))
+        xp = dense(x, cell.kernel, bias)
         if self.go_backwards:
             xp = _A.reverse(xp, [1])
             if mask_np is not None:
@@ -973,9 +973,7 @@ class SimpleRNN(_BuiltinRNN):
         if not self._standard() or x._value.ndim != 3:
             return None
         cell = self.cell
-        xp, mask_np, rmask = self._prepare(x, states, mask_np, training, 1)
-        if cell.bias is not None:
-            xp = _M.add(xp, cell.bias)
+        xp, mask_np, rmask = self._prepare(x, states, mask_np, training, 1, cell.bias)
         seq, h = execute(_SimpleScan(mask_np, rmask, self.zero_output_for_mask),
                          (xp, cell.recurrent_kernel, states[0]))
         return seq, _last(seq, h, mask_np, self.zero_output_for_mask), [h]
@@ -997,9 +995,7 @@ class LSTM(_BuiltinRNN):
         if not self._standard() or x._value.ndim != 3:
             return None
         cell = self.cell
-        xp, mask_np, rmask = self._prepare(x, states, mask_np, training, 4)
-        if cell.bias is not None:
-            xp = _M.add(xp, cell.bias)
+        xp, mask_np, rmask = self._prepare(x, states, mask_np, training, 4, cell.bias)
         seq, h, c = execute(_LSTMScan(mask_np, rmask, self.zero_output_for_mask),
                             (xp, cell.recurrent_kernel, states[0], states[1]))
         return seq, _last(seq, h, mask_np, self.zero_output_for_mask), [h, c]
@@ -1014,13 +1010,12 @@ class GRU(_BuiltinRNN):
         cell = self.cell
         if not self._standard() or not cell.reset_after or x._value.ndim != 3:
             return None
-        xp, mask_np, rmask = self._prepare(x, states, mask_np, training, 3)
-        u3 = 3 * cell.units
+        xp, mask_np, rmask = self._prepare(x, states, mask_np, training, 3,
+                                           None if cell.bias is None else cell.bias[0])
         if cell.bias is not None:
-            xp = _M.add(xp, cell.bias[0])
             br = cell.bias[1]
         else:
-            br = wrap(np.zeros((u3,), xp._value.dtype))
+            br = wrap(np.zeros((3 * cell.units,), xp._value.dtype))
         seq, h = execute(_GRUScan(mask_np, rmask, self.zero_output_for_mask),
                          (xp, cell.recurrent_kernel, br, states[0]))
         return seq, _last(seq, h, mask_np, self.zero_output_for_mask), [h]
