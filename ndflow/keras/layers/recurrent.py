@@ -520,6 +520,11 @@ class _ScanBase(Op):
 
 
 class _LSTMScan(_ScanBase):
+    """LSTM with Keras' gate order (i, f, c, o).  Each step computes all four gates with
+    one tanh over the (batch, 4 * units) pre-activations: the sigmoid gates as
+    0.5 * tanh(z / 2) + 0.5 (the same float32 values as ``_sigmoid``), so a step is ~12
+    NumPy calls on small arrays instead of ~20 (their fixed cost dominates here)."""
+
     def forward(self, xp, U, h0, c0):
         b, t_len, g = xp.shape
         u = g // 4
@@ -529,24 +534,46 @@ class _LSTMScan(_ScanBase):
         C = np.empty((t_len + 1, b, u), dt)
         G = np.empty((t_len, b, g), dt)
         TC = np.empty((t_len, b, u), dt)
-        out = np.empty((t_len, b, u), dt)
         H[0], C[0] = h0, c0
+        # per column: scale before the tanh and after it, and the shift after it
+        scale = np.full(g, 0.5, dt)
+        scale[2 * u:3 * u] = 1
+        shift = np.full(g, 0.5, dt)
+        shift[2 * u:3 * u] = 0
+        masked = None if self.mask is None else ~self.mask.all(axis=0)   # per step
+        out = None if self.mask is None else np.empty((t_len, b, u), dt)
+        z = np.empty((b, g), dt)
+        ic = np.empty((b, u), dt)
+        c_new = np.empty((b, u), dt)
+        h_new = np.empty((b, u), dt)
         for t in range(t_len):
             h = H[t]
-            z = xs[t] + self._hr(h) @ U
+            np.matmul(self._hr(h), U, out=z)
+            z += xs[t]
+            z *= scale
+            np.tanh(z, out=z)
             gt = G[t]
-            gt[:, :2 * u] = _sigmoid(z[:, :2 * u])
-            gt[:, 2 * u:3 * u] = np.tanh(z[:, 2 * u:3 * u])
-            gt[:, 3 * u:] = _sigmoid(z[:, 3 * u:])
-            c = gt[:, u:2 * u] * C[t] + gt[:, :u] * gt[:, 2 * u:3 * u]
-            th = np.tanh(c)
-            TC[t] = th
-            hn = gt[:, 3 * u:] * th
-            out[t] = self._output(t, hn, h)
-            H[t + 1] = self._blend(t, hn, h)
-            C[t + 1] = self._blend(t, c, C[t])
+            np.multiply(z, scale, out=gt)
+            gt += shift
+            i, f, cc, o = gt[:, :u], gt[:, u:2 * u], gt[:, 2 * u:3 * u], gt[:, 3 * u:]
+            partial = masked is not None and masked[t]
+            c = c_new if partial else C[t + 1]
+            hn = h_new if partial else H[t + 1]
+            np.multiply(f, C[t], out=c)
+            np.multiply(i, cc, out=ic)
+            c += ic
+            th = TC[t]
+            np.tanh(c, out=th)
+            np.multiply(o, th, out=hn)
+            if partial:
+                out[t] = self._output(t, hn, h)
+                H[t + 1] = self._blend(t, hn, h)
+                C[t + 1] = self._blend(t, c, C[t])
+            elif out is not None:
+                out[t] = hn
         self.saved = (H, C, G, TC)
-        return np.ascontiguousarray(out.transpose(1, 0, 2)), H[-1].copy(), C[-1].copy()
+        seq = H[1:] if out is None else out
+        return np.ascontiguousarray(seq.transpose(1, 0, 2)), H[-1].copy(), C[-1].copy()
 
     def backward(self, dout, dhT, dcT):
         return execute(_ScanGrad(self), (dout, dhT, dcT))
@@ -561,6 +588,9 @@ class _LSTMScan(_ScanBase):
         dh = dhT.copy()
         dc = dcT.copy()
         UT = U.T
+        deriv = np.empty((b, g), G.dtype)   # the gates' derivatives w.r.t. their inputs
+        factor = np.empty((b, g), G.dtype)  # what multiplies them in dz
+        dct = np.empty((b, u), G.dtype)
         for t in range(t_len - 1, -1, -1):
             gt = G[t]
             i, f, cc, o = gt[:, :u], gt[:, u:2 * u], gt[:, 2 * u:3 * u], gt[:, 3 * u:]
@@ -571,12 +601,23 @@ class _LSTMScan(_ScanBase):
                 m = self.mask[:, t, None]
                 dcc, dc_pass = np.where(m, dc, 0), np.where(m, 0, dc)
             th = TC[t]
-            dct = dcc + dhc * o * (1 - th * th)
+            # dct = dcc + dhc * o * (1 - th^2)
+            np.multiply(th, th, out=dct)
+            np.subtract(1, dct, out=dct)
+            dct *= o
+            dct *= dhc
+            dct += dcc
+            # sigmoid gates: s (1 - s); the candidate: 1 - cc^2
+            np.subtract(1, gt, out=deriv)
+            deriv *= gt
+            np.multiply(cc, cc, out=deriv[:, 2 * u:3 * u])
+            np.subtract(1, deriv[:, 2 * u:3 * u], out=deriv[:, 2 * u:3 * u])
+            np.multiply(dct, cc, out=factor[:, :u])
+            np.multiply(dct, C[t], out=factor[:, u:2 * u])
+            np.multiply(dct, i, out=factor[:, 2 * u:3 * u])
+            np.multiply(dhc, th, out=factor[:, 3 * u:])
             dz = dZ[t]
-            dz[:, :u] = dct * cc * i * (1 - i)
-            dz[:, u:2 * u] = dct * C[t] * f * (1 - f)
-            dz[:, 2 * u:3 * u] = dct * i * (1 - cc * cc)
-            dz[:, 3 * u:] = dhc * th * o * (1 - o)
+            np.multiply(factor, deriv, out=dz)
             dhr = dz @ UT
             dh = self._hr(dhr) + dh_pass
             dc = dct * f + dc_pass
