@@ -295,16 +295,16 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return M.negative(R.reduce_sum(M.multiply(y_true, M.log(p)), axis=axis))
 
 
-def _sparse_labels(y_true, y_pred):
+def _sparse_labels(y_true, y_pred, fn_name="sparse_categorical_crossentropy"):
     y_true = y_true if isinstance(y_true, Tensor) else convert_to_tensor(y_true)
     lab = y_true._value
     if lab.ndim == y_pred._value.ndim and lab.ndim > 0 and lab.shape[-1] == 1:
         lab = lab[..., 0]
     if lab.shape != y_pred._value.shape[:-1]:
         raise ValueError(
-            "sparse_categorical_crossentropy: expected integer labels of shape %s for "
+            "%s: expected integer labels of shape %s for "
             "predictions of shape %s, got labels of shape %s. With one-hot labels use "
-            "'categorical_crossentropy'." % (tuple(y_pred._value.shape[:-1]),
+            "'categorical_crossentropy'." % (fn_name, tuple(y_pred._value.shape[:-1]),
                                              tuple(y_pred._value.shape),
                                              tuple(y_true._value.shape)))
     if lab.dtype.kind == "f":
@@ -312,9 +312,9 @@ def _sparse_labels(y_true, y_pred):
     n = y_pred._value.shape[-1]
     if lab.size and (lab.min() < 0 or lab.max() >= n):
         raise ValueError(
-            "sparse_categorical_crossentropy: labels must be integers in [0, %d) for an "
+            "%s: labels must be integers in [0, %d) for an "
             "output with %d classes, got values from %d to %d. Check that the last Dense "
-            "layer has one unit per class." % (n, n, int(lab.min()), int(lab.max())))
+            "layer has one unit per class." % (fn_name, n, n, int(lab.min()), int(lab.max())))
     return lab
 
 
@@ -435,6 +435,169 @@ def cosine_similarity(y_true, y_pred, axis=-1):
                                               _l2_normalize(y_pred, axis)), axis=axis))
 
 
+# ---- Keras 3 additions: overlap losses, generalized cross-entropy, Circle, CTC ----------
+
+def _axis_arg(axis):
+    # a tuple read back from a JSON config arrives as a list
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def dice(y_true, y_pred, axis=None):
+    """1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred) + epsilon).
+
+    The sums run over ``axis`` (all axes when None, giving one scalar for the batch)."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    axis = _axis_arg(axis)
+    inter = R.reduce_sum(M.multiply(y_true, y_pred), axis=axis)
+    total = M.add(M.add(R.reduce_sum(y_true, axis=axis), R.reduce_sum(y_pred, axis=axis)),
+                  EPSILON)
+    return M.subtract(1.0, M.divide(M.multiply(inter, 2.0), total))
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """1 - TP / (TP + alpha * sum(y_true * (1 - y_pred)) + beta * sum((1 - y_true) * y_pred)
+    + epsilon), the sums over ``axis``; alpha = beta = 0.5 gives the Dice loss.
+
+    (As in Keras, ``alpha`` weighs the mass of ``y_true`` that ``y_pred`` misses and
+    ``beta`` the mass ``y_pred`` puts outside ``y_true``.)"""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    axis = _axis_arg(axis)
+    inter = R.reduce_sum(M.multiply(y_true, y_pred), axis=axis)
+    missed = R.reduce_sum(M.multiply(y_true, M.subtract(1.0, y_pred)), axis=axis)
+    extra = R.reduce_sum(M.multiply(y_pred, M.subtract(1.0, y_true)), axis=axis)
+    denom = M.add(M.add(M.add(inter, M.multiply(missed, alpha)), M.multiply(extra, beta)),
+                  EPSILON)
+    return M.subtract(1.0, M.divide(inter, denom))
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q=0.5):
+    """(1 - p**q) / q, ``p`` the predicted probability of the true class.
+
+    ``y_true``: integer class indices ``(batch,)`` or ``(batch, 1)``; ``y_pred``:
+    probabilities ``(batch, num_classes)``.  q -> 0 approaches the cross-entropy, q = 1
+    is the mean absolute error of the true class.  (Keras requires ``q``; the default 0.5
+    here, the class's default, lets ``loss='categorical_generalized_cross_entropy'``
+    work in ``compile``.)"""
+    y_pred = _float_tensor(y_pred)
+    labels = _sparse_labels(y_true, y_pred, "categorical_generalized_cross_entropy")
+    onehot = _onehot_like(y_pred._value, labels.astype(np.intp, copy=False))
+    p = R.reduce_sum(M.multiply(y_pred, _wrap(onehot)), axis=-1)
+    return M.divide(M.subtract(1.0, M.pow(p, float(q))), float(q))
+
+
+def _int_labels(y, fn_name, what):
+    """Integer labels as a flat (n,) array; (n, 1) columns are flattened."""
+    y = y if isinstance(y, Tensor) else convert_to_tensor(y)
+    v = y._value
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim != 1:
+        raise ValueError("%s: `%s` must be integer labels of shape (batch_size,) or "
+                         "(batch_size, 1), got shape %s." % (fn_name, what, tuple(v.shape)))
+    if v.dtype.kind == "f":
+        v = v.astype(np.int64)
+    return v
+
+
+def _masked_logsumexp(x, mask):
+    """log(sum(exp(x))) over the last axis, counting only the entries where ``mask``;
+    -inf for a row with none (with a zero, not NaN, gradient there)."""
+    mask = np.asarray(mask, dtype=bool)
+    any_row = mask.any(axis=-1)
+    with np.errstate(invalid="ignore"):
+        m = np.where(mask, x._value, -np.inf).max(axis=-1, initial=-np.inf)
+    m = np.where(any_row, m, 0.0).astype(x._value.dtype)
+    shifted = M.where(_wrap(mask), M.subtract(x, _wrap(m[..., None])), -np.inf)
+    s = R.reduce_sum(M.exp(shifted), axis=-1)
+    s = M.add(s, _wrap((~any_row).astype(x._value.dtype)))     # 1 where the row is empty
+    out = M.add(M.log(s), _wrap(m))
+    return M.add(out, _wrap(np.where(any_row, 0.0, -np.inf).astype(x._value.dtype)))
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+           gamma=80, margin=0.4):
+    """Circle loss (Sun et al., 2020) of L2-normalized embeddings with integer labels.
+
+    Each embedding (a row of ``y_pred``) is compared with every reference embedding
+    (``ref_embeddings``, default ``y_pred``) by the cosine distance ``d = max(1 - cos, 0)``;
+    references with the same label are positives (minus the embedding itself when
+    ``remove_diagonal``), the others negatives.  The loss of a row is
+    ``softplus(logsumexp(-gamma * a_p * (margin - d_p)) + logsumexp(gamma * a_n *
+    (1 - margin - d_n)))`` with the weights ``a_p = max(d_p + margin, 0)`` and
+    ``a_n = max(1 + margin - d_n, 0)``.  A row with no positive (or no negative) pair
+    has loss 0 and is masked out of the batch mean, as in Keras.
+    """
+    fn = "circle"
+    y_pred = _float_tensor(y_pred)
+    if y_pred._value.ndim != 2:
+        raise ValueError("%s: `y_pred` must be embeddings of shape (batch_size, dim), got "
+                         "shape %s." % (fn, tuple(y_pred._value.shape)))
+    labels = _int_labels(y_true, fn, "y_true")
+    if labels.shape[0] != y_pred._value.shape[0]:
+        raise ValueError("%s: got %d labels for %d embeddings; y_true must hold one integer "
+                         "label per row of y_pred." % (fn, labels.shape[0],
+                                                       y_pred._value.shape[0]))
+    if ref_embeddings is None:
+        ref = y_pred
+    else:
+        ref = _cast_like(ref_embeddings, y_pred)
+        if ref._value.ndim != 2 or ref._value.shape[1] != y_pred._value.shape[1]:
+            raise ValueError("%s: `ref_embeddings` must have shape (num_refs, %d) to match "
+                             "y_pred, got shape %s." % (fn, y_pred._value.shape[1],
+                                                        tuple(ref._value.shape)))
+    ref_lab = labels if ref_labels is None else _int_labels(ref_labels, fn, "ref_labels")
+    if ref_lab.shape[0] != ref._value.shape[0]:
+        raise ValueError("%s: got %d reference labels for %d reference embeddings."
+                         % (fn, ref_lab.shape[0], ref._value.shape[0]))
+    from ndflow.ops.linalg_ops import matmul
+    dist = M.maximum(M.subtract(1.0, matmul(y_pred, ref, transpose_b=True)), 0.0)
+    pos = labels[:, None] == ref_lab[None, :]
+    neg = ~pos
+    if remove_diagonal:
+        pos = pos & ~np.eye(pos.shape[0], pos.shape[1], dtype=bool)
+    dt = y_pred._value.dtype
+    pos_w = M.maximum(M.multiply(M.add(dist, float(margin)), _wrap(pos.astype(dt))), 0.0)
+    neg_w = M.maximum(M.multiply(M.subtract(1.0 + margin, dist), _wrap(neg.astype(dt))), 0.0)
+    pos_logits = M.multiply(M.multiply(pos_w, -float(gamma)), M.subtract(float(margin), dist))
+    neg_logits = M.multiply(M.multiply(neg_w, float(gamma)), M.subtract(1.0 - margin, dist))
+    total = M.add(_masked_logsumexp(pos_logits, pos), _masked_logsumexp(neg_logits, neg))
+    loss = _softplus(total)
+    loss._keras_mask = loss._value > 0
+    return loss
+
+
+def ctc(y_true, y_pred):
+    """CTC loss per sequence, with Keras 3's conventions.
+
+    ``y_true``: integer labels ``(batch_size, max_length)``, padded with 0; 0 is the
+    blank and never a class (a row's label length is its number of non-zero entries).
+    ``y_pred``: unnormalized logits ``(batch_size, frames, num_classes)`` (a log-softmax is
+    applied inside; do not pass softmax probabilities).  Every sequence uses all frames.
+    """
+    y_pred = _float_tensor(y_pred)
+    y_true = y_true if isinstance(y_true, Tensor) else convert_to_tensor(y_true)
+    if y_true._value.ndim != 2:
+        raise ValueError(
+            "ctc: `y_true` must be integer labels of shape (batch_size, max_length), padded "
+            "with 0 (the blank), got shape %s." % (tuple(y_true._value.shape),))
+    if y_pred._value.ndim != 3:
+        raise ValueError(
+            "ctc: `y_pred` must be logits of shape (batch_size, frames, num_classes), got "
+            "shape %s. For a sequence model, end with Dense(num_classes) applied to every "
+            "frame." % (tuple(y_pred._value.shape),))
+    batch, frames = y_pred._value.shape[:2]
+    if y_true._value.shape[0] != batch:
+        raise ValueError("ctc: y_true has %d sequences but y_pred has %d."
+                         % (y_true._value.shape[0], batch))
+    labels = y_true._value
+    if labels.dtype.kind == "f":
+        labels = labels.astype(np.int64)
+    label_length = (labels != 0).sum(axis=-1)
+    from ndflow.ops.ctc_ops import ctc_loss
+    return ctc_loss(labels, y_pred, label_length, np.full(batch, frames, dtype=np.int64),
+                    logits_time_major=False, blank_index=0)
+
+
 # Keras' short aliases
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -490,12 +653,40 @@ def _apply_sample_weight(losses, sample_weight):
     return M.multiply(losses, sw), sw
 
 
-def reduce_weighted_values(losses, sample_weight=None, reduction="sum_over_batch_size"):
-    """Weight per-sample ``losses`` and reduce them as ``reduction`` says."""
+def _mask_weights(mask, sample_weight, dtype, reduction):
+    """Fold a boolean mask of the per-sample losses into the sample weights (Keras 3).
+
+    For a mean (``'sum_over_batch_size'``) the kept values are scaled by
+    ``size / kept``, so the result is the mean over the kept values only."""
+    mask = np.asarray(mask._value if isinstance(mask, Tensor) else mask, dtype=bool)
+    if reduction == "sum_over_batch_size":
+        kept = int(mask.sum())
+        weights = np.where(mask, mask.size / kept if kept else 0.0, 0.0)
+    else:
+        weights = mask.astype(np.float64)
+    weights = _wrap(weights.astype(dtype))
+    if sample_weight is None:
+        return weights
+    sw = sample_weight if isinstance(sample_weight, Tensor) else \
+        convert_to_tensor(sample_weight)
+    if sw._value.dtype != dtype:
+        sw = _wrap(sw._value.astype(dtype))
+    sw, weights = squeeze_or_expand_to_same_rank(sw, weights)
+    return M.multiply(sw, weights)
+
+
+def reduce_weighted_values(losses, sample_weight=None, reduction="sum_over_batch_size",
+                           mask=None):
+    """Weight per-sample ``losses`` and reduce them as ``reduction`` says.
+
+    ``mask`` (optional, boolean, shaped like ``losses``): values to leave out, as Keras 3
+    does with a mask attached to the losses."""
     if not isinstance(losses, Tensor):
         losses = convert_to_tensor(losses)
     if losses._value.dtype.kind != "f":
         losses = M.cast(losses, _dt.floatx())
+    if mask is not None:
+        sample_weight = _mask_weights(mask, sample_weight, losses._value.dtype, reduction)
     sw = None
     if sample_weight is not None:
         losses, sw = _apply_sample_weight(losses, sample_weight)
@@ -535,10 +726,12 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         losses = self.call(y_true, y_pred)
+        # a loss may mark values to leave out of the reduction (Circle: rows without pairs)
+        mask = getattr(losses, "_keras_mask", None) if isinstance(losses, Tensor) else None
         if self.dtype is not None and isinstance(losses, Tensor) and \
                 losses.dtype.name != _dt.as_dtype(self.dtype).name:
             losses = M.cast(losses, self.dtype)
-        return reduce_weighted_values(losses, sample_weight, self.reduction)
+        return reduce_weighted_values(losses, sample_weight, self.reduction, mask=mask)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError("%s must implement call(y_true, y_pred)."
@@ -678,11 +871,95 @@ Poisson = _loss_class(poisson, "Poisson", {}, "mean(y_pred - y_true * log(y_pred
 CosineSimilarity = _loss_class(cosine_similarity, "CosineSimilarity", {"axis": -1},
                                "-sum(l2_normalize(y_true) * l2_normalize(y_pred)).")
 
+
+
+class _KerasThreeLoss(LossFunctionWrapper):
+    """A LossFunctionWrapper whose config lists the constructor arguments (Keras 3)."""
+
+    _config_keys = ()
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update({k: getattr(self, k) for k in self._config_keys})
+        return config
+
+
+class Dice(_KerasThreeLoss):
+    """Dice loss: 1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred)).
+
+    With ``axis=None`` (the default) the sums run over every axis: one value for the whole
+    batch.  Pass e.g. ``axis=(1, 2, 3)`` for one value per image of a segmentation batch.
+    """
+    _config_keys = ("axis",)
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        axis = _axis_arg(axis)
+        super().__init__(dice, reduction=reduction, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
+
+
+class Tversky(_KerasThreeLoss):
+    """Tversky loss: Dice with ``alpha`` / ``beta`` weighing the two kinds of error
+    (``alpha = beta = 0.5`` is Dice); see ``keras.losses.tversky``."""
+    _config_keys = ("alpha", "beta", "axis")
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky",
+                 axis=None, dtype=None):
+        axis = _axis_arg(axis)
+        super().__init__(tversky, reduction=reduction, name=name, dtype=dtype, alpha=alpha,
+                         beta=beta, axis=axis)
+        self.alpha = alpha
+        self.beta = beta
+        self.axis = axis
+
+
+class CategoricalGeneralizedCrossEntropy(_KerasThreeLoss):
+    """Generalized cross-entropy (Zhang & Sabuncu, 2018): (1 - p**q) / q for integer
+    labels and probabilities, robust to noisy labels; ``q`` in (0, 1)."""
+    _config_keys = ("q",)
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size",
+                 name="categorical_generalized_cross_entropy", dtype=None):
+        if not 0 < q < 1:
+            raise ValueError(
+                "CategoricalGeneralizedCrossEntropy: q must be in the open interval (0, 1), "
+                "got q=%r. Values near 0 behave like cross-entropy, near 1 like the mean "
+                "absolute error." % (q,))
+        super().__init__(categorical_generalized_cross_entropy, reduction=reduction,
+                         name=name, dtype=dtype, q=q)
+        self.q = q
+
+
+class Circle(_KerasThreeLoss):
+    """Circle loss for metric learning between integer labels (``y_true``) and
+    L2-normalized embeddings (``y_pred``, e.g. ``Dense(d)`` then ``UnitNormalization``).
+    Rows with no positive or no negative pair in the batch are left out of the mean."""
+    _config_keys = ("gamma", "margin", "remove_diagonal")
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(circle, reduction=reduction, name=name, dtype=dtype, gamma=gamma,
+                         margin=margin, remove_diagonal=remove_diagonal)
+        self.gamma = gamma
+        self.margin = margin
+        self.remove_diagonal = remove_diagonal
+
+
+class CTC(_KerasThreeLoss):
+    """Connectionist Temporal Classification loss: ``y_true`` integer labels
+    ``(batch, max_length)`` padded with 0 (the blank), ``y_pred`` logits
+    ``(batch, frames, num_classes)``; see ``keras.losses.ctc``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(ctc, reduction=reduction, name=name, dtype=dtype)
+
+
 _CLASSES = [MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
             MeanSquaredLogarithmicError, BinaryCrossentropy, BinaryFocalCrossentropy,
             CategoricalCrossentropy, CategoricalFocalCrossentropy,
             SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge, Huber,
-            LogCosh, KLDivergence, Poisson, CosineSimilarity]
+            LogCosh, KLDivergence, Poisson, CosineSimilarity, Dice, Tversky,
+            CategoricalGeneralizedCrossEntropy, Circle, CTC]
 
 _FUNCTIONS = {
     "mean_squared_error": mean_squared_error, "mse": mse, "MSE": MSE,
@@ -701,6 +978,8 @@ _FUNCTIONS = {
     "kl_divergence": kl_divergence, "kld": kld, "KLD": KLD,
     "kullback_leibler_divergence": kullback_leibler_divergence,
     "poisson": poisson, "cosine_similarity": cosine_similarity,
+    "dice": dice, "tversky": tversky, "circle": circle, "ctc": ctc,
+    "categorical_generalized_cross_entropy": categorical_generalized_cross_entropy,
 }
 
 ALL_OBJECTS = dict(_FUNCTIONS)

@@ -12,3 +12,4 @@ from ndflow.nn.nn_impl import (sigmoid_cross_entropy_with_logits,
 from ndflow.ops.array_ops import top_k
 from ndflow.ops.math_ops import in_top_k
 from ndflow.nn.conv import *  # noqa
+from ndflow.ops.ctc_ops import ctc_loss
