@@ -25,7 +25,7 @@ ALLOWED = {
     "config": {"backend", "core"},
     "strings": {"ops", "core", "backend"},
     "image": {"ops", "nn", "core", "backend", "random", "io"},
-    "io": {"ops", "core", "backend"},
+    "io": {"ops", "core", "backend", "sparse"},
     "summary": {"ops", "core", "backend"},
     "train": {"keras", "nn", "ops", "core", "backend", "data", "io"},
     "sparse": {"ops", "core", "backend"},
