@@ -6,7 +6,10 @@ gives the name back; an unknown name raises an error listing the valid ones.
 import math
 
 from ndflow.core.tensor import Tensor, convert_to_tensor
+from ndflow.core.errors import InvalidArgumentError
 from ndflow.ops import math_ops as M
+from ndflow.ops import array_ops as _A
+from ndflow.ops import activation_extra_ops as _X
 from ndflow import nn as _nn
 
 
@@ -133,12 +136,138 @@ def mish(x):
     return M.multiply(x, M.tanh(softplus(x)))
 
 
+# ---- Keras 3 additions ----
+
+def _float_input(x, name):
+    x = _t(x)
+    if x._value.dtype.kind != "f":
+        raise InvalidArgumentError(
+            "keras.activations.%s expects a floating-point tensor, got dtype %s. Cast "
+            "first: tf.cast(x, tf.float32)." % (name, x.dtype.name))
+    return x
+
+
+def celu(x, alpha=1.0):
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (continuously differentiable
+    ELU; the slope is 1 on both sides of 0)."""
+    x = _float_input(x, "celu")
+    alpha = float(alpha)
+    if alpha == 0:
+        raise ValueError("keras.activations.celu: alpha must be non-zero (it divides x), got "
+                         "alpha=0. The default is alpha=1.0.")
+    # exp only ever sees the non-positive part, so large x cannot overflow
+    neg = M.multiply(M.expm1(M.multiply(M.minimum(x, 0.0), 1.0 / alpha)), alpha)
+    return M.where(M.greater(x, 0.0), x, neg)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: ``x`` is split in two halves ``a``, ``b`` along ``axis``;
+    returns ``a * sigmoid(b)`` (half the size along ``axis``)."""
+    x = _float_input(x, "glu")
+    ndim = x._value.ndim
+    if ndim == 0:
+        raise ValueError("keras.activations.glu needs a tensor with at least one axis to "
+                         "split in two halves, got a scalar.")
+    if not -ndim <= int(axis) < ndim:
+        raise ValueError("keras.activations.glu: axis=%d is out of range for an input of "
+                         "shape %s (valid: %d to %d)."
+                         % (int(axis), tuple(x._value.shape), -ndim, ndim - 1))
+    size = x._value.shape[int(axis)]
+    if size % 2:
+        raise ValueError(
+            "keras.activations.glu splits x into two equal halves along axis=%d, so that "
+            "axis must have an even size; got x.shape=%s (size %d). Give the layer before "
+            "it an even number of units (the output has half as many)."
+            % (int(axis), tuple(x._value.shape), size))
+    a, b = _A.split(x, 2, axis=int(axis))
+    return M.multiply(a, M.sigmoid(b))
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, 0 elsewhere (also at |x| == threshold)."""
+    x = _float_input(x, "hard_shrink")
+    return M.where(M.greater(M.abs(x), float(threshold)), x, M.zeros_like(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above threshold, x + threshold below -threshold, 0 in between."""
+    x = _float_input(x, "soft_shrink")
+    t = float(threshold)
+    zero = M.zeros_like(x)
+    return M.where(M.greater(x, t), M.subtract(x, t),
+                   M.where(M.less(x, -t), M.add(x, t), zero))
+
+
+def hard_tanh(x):
+    """x clipped to [-1, 1] (slope 1 on the closed interval, as in Keras)."""
+    x = _float_input(x, "hard_tanh")
+    return M.clip_by_value(x, -1.0, 1.0)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), without overflow for large |x|."""
+    return _nn.log_sigmoid(_float_input(x, "log_sigmoid"))
+
+
+def sparse_plus(x):
+    """0 for x <= -1, x for x >= 1, (x + 1)**2 / 4 in between (a smooth-enough relu)."""
+    x = _float_input(x, "sparse_plus")
+    quad = M.multiply(M.square(M.add(x, 1.0)), 0.25)
+    return M.where(M.less_equal(x, -1.0), M.zeros_like(x),
+                   M.where(M.greater_equal(x, 1.0), x, quad))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, 1 for x >= 1, (x + 1) / 2 in between."""
+    x = _float_input(x, "sparse_sigmoid")
+    return M.where(M.less_equal(x, -1.0), M.zeros_like(x),
+                   M.where(M.greater_equal(x, 1.0), M.ones_like(x),
+                           M.multiply(M.add(x, 1.0), 0.5)))
+
+
+def sparsemax(x, axis=-1):
+    """Euclidean projection of ``x`` onto the probability simplex along ``axis``:
+    ``max(x - tau, 0)`` with ``tau`` chosen so that the outputs sum to 1."""
+    return _X.sparsemax(_t(x), axis=axis, opname="keras.activations.sparsemax")
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2, a smooth relu; ``b >= 0`` sets the smoothness."""
+    x = _float_input(x, "squareplus")
+    b = float(b)
+    if b < 0:
+        raise ValueError("keras.activations.squareplus: b must be >= 0 (sqrt(x**2 + b) is "
+                         "undefined near 0 otherwise), got b=%r. The default is b=4." % b)
+    return M.multiply(M.add(x, M.sqrt(M.add(M.square(x), b))), 0.5)
+
+
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    x = _float_input(x, "tanh_shrink")
+    return M.subtract(x, M.tanh(x))
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, ``default_value`` elsewhere (also at x == threshold)."""
+    x = _t(x)
+    if x._value.dtype.kind not in "fiu":
+        raise InvalidArgumentError(
+            "keras.activations.threshold expects a numeric tensor, got dtype %s."
+            % x.dtype.name)
+    fill = M.add(M.zeros_like(x), default_value)
+    return M.where(M.greater(x, threshold), x, fill)
+
+
 _ACTIVATIONS = {
     "relu": relu, "sigmoid": sigmoid, "softmax": softmax, "tanh": tanh, "linear": linear,
     "elu": elu, "selu": selu, "softplus": softplus, "softsign": softsign, "swish": swish,
     "silu": silu, "gelu": gelu, "exponential": exponential, "hard_sigmoid": hard_sigmoid,
     "hard_silu": hard_silu, "hard_swish": hard_swish, "leaky_relu": leaky_relu,
     "relu6": relu6, "mish": mish, "log_softmax": log_softmax,
+    "celu": celu, "glu": glu, "hard_shrink": hard_shrink, "hard_tanh": hard_tanh,
+    "log_sigmoid": log_sigmoid, "soft_shrink": soft_shrink, "sparse_plus": sparse_plus,
+    "sparse_sigmoid": sparse_sigmoid, "sparsemax": sparsemax, "squareplus": squareplus,
+    "tanh_shrink": tanh_shrink, "threshold": threshold,
 }
 
 ALL_OBJECTS_DICT = dict(_ACTIVATIONS)

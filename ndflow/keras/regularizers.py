@@ -1,5 +1,9 @@
 """``keras.regularizers``: penalties on weights (or activations) added to the loss."""
+import numpy as np
+
 from ndflow.ops import math_ops as M
+from ndflow.ops import array_ops as A
+from ndflow.ops import linalg_ops as LA
 from ndflow.ops import reduction_ops as R
 from ndflow.keras.engine.serial import serialize_obj, resolve
 
@@ -19,7 +23,10 @@ class Regularizer:
 
 
 def _check(value, name):
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("%s must be a non-negative number, got %r." % (name, value)) from None
     if value < 0:
         raise ValueError("%s must be a non-negative number, got %r." % (name, value))
     return value
@@ -71,6 +78,56 @@ class L2(Regularizer):
         return {"l2": self.l2}
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Pushes the rows (``mode="rows"``) or the columns (``mode="columns"``) of a 2-D
+    weight towards being orthogonal to each other.
+
+    The penalty is ``factor`` times the mean, over all ordered pairs of distinct rows
+    (columns), of |cosine similarity|: the vectors are L2-normalized (a norm below 1e-7
+    counts as 1e-7, so an all-zero row stays zero), their Gram matrix is formed and the
+    mean of the absolute off-diagonal entries is taken.  On a ``Dense`` kernel of shape
+    ``(input_dim, units)`` rows mode compares the ``input_dim`` rows.  A matrix with a
+    single row (column) has no pair to compare and costs 0 (Keras 3.15 returns NaN).
+    """
+
+    _EPSILON = 1e-7   # Keras's backend epsilon, the smallest norm a vector is divided by
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = _check(factor, "OrthogonalRegularizer: factor")
+        if mode not in ("rows", "columns"):
+            raise ValueError("OrthogonalRegularizer: mode must be 'rows' or 'columns', got "
+                             "%r." % (mode,))
+        self.mode = mode
+
+    def __call__(self, x):
+        x = M.convert(x)
+        shape = tuple(x._value.shape)
+        if len(shape) != 2:
+            raise ValueError(
+                "OrthogonalRegularizer expects a 2-D weight matrix (e.g. a Dense kernel), "
+                "got a tensor of shape %s (rank %d). Use it as kernel_regularizer= of a "
+                "Dense layer, or reshape the weight to 2-D first." % (shape, len(shape)))
+        if x._value.dtype.kind != "f":
+            raise TypeError("OrthogonalRegularizer expects a floating-point weight matrix, "
+                            "got dtype %s." % x.dtype.name)
+        if self.mode == "columns":
+            x = A.transpose(x)
+        n = x._value.shape[0]
+        if n < 2:
+            return M.multiply(R.reduce_sum(x), 0.0)
+        sq = R.reduce_sum(M.square(x), axis=1, keepdims=True)
+        unit = M.multiply(x, M.rsqrt(M.maximum(sq, self._EPSILON ** 2)))
+        gram = LA.matmul(unit, unit, transpose_b=True)
+        off_diagonal = M.multiply(M.abs(gram), 1.0 - np.eye(n, dtype=x._value.dtype))
+        return M.multiply(R.reduce_sum(off_diagonal), self.factor / (n * (n - 1)))
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+orthogonal_regularizer = OrthogonalRegularizer
+
+
 def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1=l1, l2=l2)
 
@@ -78,8 +135,10 @@ def l1_l2(l1=0.01, l2=0.01):
 l1 = L1
 l2 = L2
 
-_CLASSES = {"L1L2": L1L2, "L1": L1, "L2": L2, "Regularizer": Regularizer}
-_ALIASES = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "l1l2": l1_l2}
+_CLASSES = {"L1L2": L1L2, "L1": L1, "L2": L2, "Regularizer": Regularizer,
+            "OrthogonalRegularizer": OrthogonalRegularizer}
+_ALIASES = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "l1l2": l1_l2,
+            "orthogonal_regularizer": OrthogonalRegularizer}
 
 
 def serialize(regularizer):
@@ -100,5 +159,6 @@ def get(identifier, custom_objects=None):
     if callable(identifier):
         return identifier
     raise TypeError("Could not interpret regularizer identifier %r (type %s): expected "
-                    "'l1', 'l2', 'l1_l2', a Regularizer or a callable."
+                    "'l1', 'l2', 'l1_l2', 'orthogonal_regularizer', a Regularizer or a "
+                    "callable."
                     % (identifier, type(identifier).__name__))
