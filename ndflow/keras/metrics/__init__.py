@@ -15,6 +15,10 @@ from ndflow.keras.metrics.metrics import (  # noqa: F401
     sparse_categorical_crossentropy, binary_focal_crossentropy, categorical_focal_crossentropy,
     hinge, squared_hinge, categorical_hinge, kl_divergence, kld, KLD, kullback_leibler_divergence,
     poisson, log_cosh, logcosh, cosine_similarity, ALL_OBJECTS)
+from ndflow.keras.metrics.metrics_extra import (  # noqa: F401
+    IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation,
+    ConcordanceCorrelation, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+    SpecificityAtSensitivity, pearson_correlation, concordance_correlation)
 
 
 def serialize(metric):
@@ -45,6 +49,13 @@ def get(identifier):
                 "'acc', 'crossentropy'/'ce', resolved from the loss and output shape)."
                 % (identifier, ", ".join(sorted(ALL_OBJECTS))))
         if isinstance(obj, type):
+            missing = _required_args(obj)
+            if missing:
+                raise ValueError(
+                    "Metric %r cannot be made from its name alone: %s() needs %s. Pass an "
+                    "instance instead, e.g. metrics=[keras.metrics.%s(%s)]."
+                    % (identifier, obj.__name__, ", ".join(missing), obj.__name__,
+                       ", ".join("%s=..." % m for m in missing)))
             return obj()
         return obj
     if isinstance(identifier, dict):
@@ -52,3 +63,15 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError("Could not interpret metric identifier: %r" % (identifier,))
+
+
+def _required_args(cls):
+    """Names of the constructor arguments of ``cls`` that have no default."""
+    import inspect
+    try:
+        params = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in list(params)[1:]
+            if p.default is inspect.Parameter.empty
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
