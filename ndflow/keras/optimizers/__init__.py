@@ -1,11 +1,15 @@
 """``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion,
-Ftrl, the ``schedules`` submodule, and ``get`` / ``serialize`` / ``deserialize``."""
+Ftrl, the Keras 3 additions Adafactor, Lamb, Muon, ScheduleFreeAdamW, MultiOptimizer (with
+OptimizerMap), the ``schedules`` submodule, and ``get`` / ``serialize`` / ``deserialize``."""
 from ndflow.keras.optimizers import schedules  # noqa: F401
 from ndflow.keras.optimizers.base import Optimizer
 from ndflow.keras.optimizers.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta,
                                                 Adamax, Nadam, Lion, Ftrl)
+from ndflow.keras.optimizers.optimizers_extra import (Adafactor, Lamb, Muon, ScheduleFreeAdamW,
+                                                      MultiOptimizer, OptimizerMap)
 
-_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
+            Adafactor, Lamb, Muon, ScheduleFreeAdamW, MultiOptimizer, OptimizerMap)
 ALL_OBJECTS = {c.__name__.lower(): c for c in _CLASSES}
 
 
@@ -51,6 +55,8 @@ def deserialize(config, custom_objects=None):
     if cls is None:
         raise ValueError("Unknown optimizer %r. Valid names are: %s."
                          % (name, ", ".join(sorted(ALL_OBJECTS))))
+    if cls in (MultiOptimizer, OptimizerMap):     # they rebuild the optimizers they hold
+        return cls.from_config(config.get("config", {}), custom_objects=custom_objects)
     return cls.from_config(config.get("config", {}))
 
 
@@ -65,6 +71,11 @@ def get(identifier):
             raise ValueError("Unknown optimizer %r. Valid names are: %s, or pass a "
                              "keras.optimizers.Optimizer instance."
                              % (identifier, ", ".join(sorted(ALL_OBJECTS))))
+        if cls in (MultiOptimizer, OptimizerMap):
+            raise ValueError("optimizers.get(%r): a %s cannot be made from its name alone; "
+                             "create it with the optimizers it holds, e.g. MultiOptimizer("
+                             "OptimizerMap(SGD(), {'dense/.*': Adam()}))."
+                             % (identifier, cls.__name__))
         return cls()
     if isinstance(identifier, dict):
         return deserialize(identifier)
