@@ -36,14 +36,17 @@ from ndflow.ops.array_ops import (reshape, broadcast_to, transpose, expand_dims,
                                   strided_slice, constant, linspace, reverse, repeat, pad,
                                   gather_nd, scatter_nd, tensor_scatter_nd_update,
                                   tensor_scatter_nd_add, tensor_scatter_nd_sub, boolean_mask,
-                                  sort, argsort, unique, unique_with_counts, roll, meshgrid)
+                                  sort, argsort, unique, unique_with_counts, roll, meshgrid,
+                                  sequence_mask, bincount, histogram_fixed_width)
 from ndflow.ops.array_ops import range_ as range
 from ndflow.ops.linalg_ops import matmul, tensordot, einsum
 from ndflow.ops.control_flow_ops import (cond, case, while_loop, map_fn, vectorized_map,
                                          clip_by_global_norm, ensure_shape, get_static_value,
                                          searchsorted, name_scope, control_dependencies,
                                          init_scope, executing_eagerly, py_function,
-                                         numpy_function)
+                                         numpy_function, scan, foldl, foldr, switch_case,
+                                         Assert, identity_n, timestamp)
+from ndflow.ops.tensor_array import TensorArray
 from ndflow.ops.control_flow_ops import print_ as print
 from ndflow.core.module import Module
 from ndflow.core import nest
@@ -65,7 +68,22 @@ _LAZY = {"keras": "ndflow.keras", "data": "ndflow.data", "tuner": "ndflow.tuner"
          "optimizers": "ndflow.keras.optimizers", "initializers": "ndflow.keras.initializers"}
 
 
+# classes at the top of tf that live in a lazy namespace: name -> (module, attribute)
+_LAZY_CLASSES = {"SparseTensor": ("ndflow.sparse", "SparseTensor"),
+                 "RaggedTensor": ("ndflow.ragged", "RaggedTensor")}
+
+
 def __getattr__(name):
+    if name in _LAZY_CLASSES:
+        import importlib
+        module, attr = _LAZY_CLASSES[name]
+        try:
+            value = getattr(importlib.import_module(module), attr)
+        except (ModuleNotFoundError, AttributeError):
+            raise AttributeError("module 'ndflow' has no attribute %r (not built yet)"
+                                 % name) from None
+        globals()[name] = value
+        return value
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError("module 'ndflow' has no attribute %r" % name)

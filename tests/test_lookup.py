@@ -652,3 +652,13 @@ def test_murmur64a_home_buckets():
     from ndflow.lookup.mutable_tables import murmur64a
     # home buckets of TF 2.21's string DenseHashTable (32 buckets, no collisions here)
     assert murmur64a(b"a") % 32 == 28 and murmur64a("é".encode()) % 32 == 25
+
+
+def test_dataset_table_helpers_are_reachable_from_tf_data_experimental():
+    ds = tf.data.Dataset.from_tensor_slices(["cat", "dog", "bird"])
+    table = tf.data.experimental.index_table_from_dataset(ds, num_oov_buckets=0)
+    np.testing.assert_array_equal(table.lookup(tf.constant(["dog", "bird", "cat"])).numpy(),
+                                  [1, 2, 0])
+    assert tf.data.experimental.DatasetInitializer is tf.lookup.experimental.DatasetInitializer
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        tf.data.experimental.nope

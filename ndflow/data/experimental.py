@@ -54,3 +54,11 @@ class TFRecordWriter:
                                     "string (serialize structured data first, e.g. with "
                                     "tf.io.serialize_tensor), got %r." % (value,))
                 w.write(value.encode("utf-8") if isinstance(value, str) else bytes(value))
+
+
+def __getattr__(name):
+    # tf.data.experimental's lookup-table helpers live in ndflow.lookup, imported on use
+    if name in ("DatasetInitializer", "table_from_dataset", "index_table_from_dataset"):
+        from ndflow.lookup import dataset_tables
+        return getattr(dataset_tables, name)
+    raise AttributeError("module 'ndflow.data.experimental' has no attribute %r" % name)

@@ -943,3 +943,129 @@ def meshgrid(*args, **kwargs):
         s[axis_of[i]] = sizes[i]
         out.append(broadcast_to(reshape(x, s), shape))
     return out
+
+
+# ---- sequence_mask, bincount, histogram_fixed_width ----------------------------------------
+
+def sequence_mask(lengths, maxlen=None, dtype=_dt.bool_, name=None):
+    """``mask[..., j] = j < lengths[...]`` for ``j < maxlen`` (``tf.sequence_mask``);
+    ``maxlen`` defaults to the largest length."""
+    lens = convert(lengths)._value
+    if lens.dtype.kind not in "iuf":
+        raise InvalidArgumentError("sequence_mask: lengths must be numbers, got dtype %s."
+                                   % lens.dtype)
+    if maxlen is None:
+        n = int(lens.max()) if lens.size else 0
+        n = builtins.max(n, 0)
+    else:
+        m = np.asarray(maxlen._value if isinstance(maxlen, Tensor) else maxlen)
+        if m.ndim != 0:
+            raise ValueError("sequence_mask: maxlen must be a scalar, got shape %s."
+                             % (tuple(m.shape),))
+        n = int(m)
+        if n < 0:
+            raise InvalidArgumentError("sequence_mask: maxlen must be >= 0, got %d." % n)
+    mask = np.arange(n) < lens[..., None]
+    out_dt = _dt.as_dtype(dtype)._np
+    return wrap(mask if out_dt == np.bool_ else mask.astype(out_dt))
+
+
+_BINCOUNT_WEIGHT_DTYPES = (np.int32, np.int64, np.float32, np.float64)
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32, name=None,
+             axis=None, binary_output=False):
+    """How often each value ``0 .. n-1`` occurs in ``arr`` (or the sum of its ``weights``),
+    as ``tf.math.bincount``.  ``n`` is ``max(arr) + 1``, at least ``minlength`` and at
+    most ``maxlength`` (values beyond are dropped).  ``axis=-1`` counts each row of a
+    2-D ``arr`` separately; ``axis=None`` or ``0`` counts the whole (flattened) array.
+    ``binary_output`` gives 1 where a value occurs.  The result has the weights' dtype
+    when weights are given, else ``dtype``."""
+    a = convert(arr)._value
+    if a.dtype.kind == "f":
+        a = a.astype(np.int32)
+    elif a.dtype not in (np.int32, np.int64):
+        raise InvalidArgumentError(
+            "bincount: arr must be int32 or int64, got dtype %s. Cast it first: "
+            "tf.cast(arr, tf.int32)." % a.dtype)
+    if axis not in (None, 0, -1):
+        raise ValueError("bincount: axis must be None, 0 or -1, got %r." % (axis,))
+    w = None
+    if weights is not None:
+        if binary_output:
+            raise ValueError("bincount: weights and binary_output=True cannot be used "
+                             "together; pass only one of them.")
+        w = convert(weights)._value
+        if w.size == 0:
+            w = None
+        elif w.dtype.type not in _BINCOUNT_WEIGHT_DTYPES:
+            raise InvalidArgumentError(
+                "bincount: weights must be int32, int64, float32 or float64, got %s."
+                % w.dtype)
+        elif w.shape != a.shape:
+            raise InvalidArgumentError(
+                "bincount: weights must have the shape of arr %s, got %s."
+                % (tuple(a.shape), tuple(w.shape)))
+    if a.size and a.min() < 0:
+        raise InvalidArgumentError("bincount: arr must be non-negative, found %d."
+                                   % int(a.min()))
+    out_dt = w.dtype if w is not None else _dt.as_dtype(dtype)._np
+    length = int(a.max()) + 1 if a.size else 0
+    if minlength is not None:
+        length = builtins.max(length, int(convert(minlength)._value))
+    if maxlength is not None:
+        length = builtins.min(length, builtins.max(int(convert(maxlength)._value), 0))
+    per_row = axis == -1 and a.ndim >= 2
+    if per_row and a.ndim > 2:
+        raise InvalidArgumentError("bincount: with axis=-1, arr must have rank <= 2, got "
+                                   "rank %d." % a.ndim)
+    rows = a if per_row else a.reshape(1, -1)
+    wrows = None if w is None else (w if per_row else w.reshape(1, -1))
+    out = np.zeros((rows.shape[0], length), dtype=np.float64 if w is not None and
+                   w.dtype.kind == "f" else np.int64)
+    for r in builtins.range(rows.shape[0]):
+        keep = rows[r] < length
+        vals = rows[r][keep]
+        if binary_output:
+            out[r, vals] = 1
+        else:
+            np.add.at(out[r], vals, 1 if wrows is None else wrows[r][keep])
+    if not per_row:
+        out = out[0]
+    return wrap(out.astype(out_dt))
+
+
+def histogram_fixed_width(values, value_range, nbins=100, dtype=_dt.int32, name=None):
+    """Counts of ``values`` in ``nbins`` equal-width bins spanning ``value_range =
+    [lo, hi]`` (``tf.histogram_fixed_width``); values below ``lo`` count in the first bin,
+    values at or above ``hi`` in the last."""
+    from ndflow.ops._base import binary_args
+    v, r = binary_args(values, value_range, "histogram_fixed_width")
+    if v._value.dtype not in (np.int32, np.int64, np.float32, np.float64):
+        raise InvalidArgumentError(
+            "histogram_fixed_width: values must be int32, int64, float32 or float64, got %s."
+            % v.dtype.name)
+    out_dt = _dt.as_dtype(dtype)
+    if out_dt not in (_dt.int32, _dt.int64):
+        raise InvalidArgumentError("histogram_fixed_width: dtype must be int32 or int64, got "
+                                   "%s." % out_dt.name)
+    rng = r._value
+    if rng.shape != (2,):
+        raise InvalidArgumentError("histogram_fixed_width: value_range must be a vector of 2 "
+                                   "elements [lo, hi], got shape %s." % (tuple(rng.shape),))
+    lo, hi = rng[0], rng[1]
+    if not lo < hi:
+        raise InvalidArgumentError("histogram_fixed_width: value_range must satisfy "
+                                   "value_range[0] < value_range[1], got %s." % rng.tolist())
+    nb = int(convert(nbins)._value)
+    if nb <= 0:
+        raise InvalidArgumentError("histogram_fixed_width: nbins must be positive, got %d."
+                                   % nb)
+    x = v._value.reshape(-1)
+    if x.dtype.kind == "f" and np.isnan(x).any():
+        raise InvalidArgumentError("histogram_fixed_width: values must not contain NaN.")
+    # the offset is taken in the values' dtype, the division by the bin width in float64
+    width = np.float64(hi - lo) / nb
+    pos = np.floor((x - lo).astype(np.float64) / width)
+    idx = np.clip(pos, 0, nb - 1).astype(np.int64)
+    return wrap(np.bincount(idx, minlength=nb).astype(out_dt._np))

@@ -203,3 +203,226 @@ def numpy_function(func, inp, Tout=None, stateful=True, name=None):
     if isinstance(out, (list, tuple)):
         return [convert(o) for o in out]
     return convert(out)
+
+
+# ---- scan / foldl / foldr ---------------------------------------------------------------
+
+def _elem_rows(elems, opname):
+    """The rows of every tensor in (nested) ``elems``, cut with one differentiable unstack
+    per tensor, and their common count."""
+    from ndflow.core import nest
+    flat = [convert(e) for e in nest.flatten(elems)]
+    if not flat:
+        raise ValueError("%s: elems holds no tensors." % opname)
+    for e in flat:
+        if e._value.ndim == 0:
+            raise ValueError(
+                "%s: every tensor in elems needs rank >= 1 (fn is applied to its rows), got "
+                "a scalar %r. A Python list of numbers is a structure of scalars: pass "
+                "tf.constant([...]) instead." % (opname, e))
+    sizes = [e._value.shape[0] for e in flat]
+    if len(set(sizes)) != 1:
+        raise ValueError("%s: the tensors in elems must have the same first dimension, got "
+                         "shapes %s." % (opname, [tuple(e._value.shape) for e in flat]))
+    n = sizes[0]
+    rows = [A.unstack(e) if n else [] for e in flat]
+    return n, rows
+
+
+def _accumulate(fn, elems, initializer, reverse, opname, keep_all):
+    from ndflow.core import nest
+    from ndflow.core.errors import OutOfRangeError
+    n, rows = _elem_rows(elems, opname)
+    order = list(range(n - 1, -1, -1) if reverse else range(n))
+    outs = {}
+    if initializer is None:
+        if n == 0:
+            raise OutOfRangeError(
+                "%s: elems has no elements along axis 0 and no initializer was given, so "
+                "there is no first value to start from. Pass initializer=..." % opname)
+        structure = elems
+        first = order.pop(0)
+        acc_flat = [r[first] for r in rows]
+        outs[first] = acc_flat
+    else:
+        structure = initializer
+        # a fold hands fn the initializer as given (fn(0, x) may add a Python 0 to a float
+        # row, as in TensorFlow); scan's accumulator is converted (its dtype is the outputs')
+        acc_flat = [convert(v) if keep_all or n == 0 else v
+                    for v in nest.flatten(initializer)]
+    acc = nest.pack_sequence_as(structure, acc_flat)
+    for i in order:
+        new = fn(acc, nest.pack_sequence_as(elems, [r[i] for r in rows]))
+        if not keep_all:  # a fold may change the accumulator's structure, dtype and shape
+            structure = new
+            acc_flat = [convert(v) for v in nest.flatten(new)]
+            acc = nest.pack_sequence_as(structure, acc_flat)
+            continue
+        try:
+            nest.assert_same_structure(structure, new, check_types=False)
+        except (ValueError, TypeError) as e:
+            raise ValueError(
+                "%s: fn must return the same structure as the accumulator (%s), but it "
+                "returned %r. %s" % (opname, "initializer" if initializer is not None
+                                     else "elems", new, e)) from None
+        new_flat = [v if isinstance(v, Tensor) else convert(v, dtype=old.dtype)
+                    for v, old in zip(nest.flatten(new), acc_flat)]
+        # scan stacks its outputs: each keeps the accumulator's dtype and shape
+        for k, (old, v) in enumerate(zip(acc_flat, new_flat)):
+            if v._value.dtype != old._value.dtype:
+                raise InvalidArgumentError(
+                    "%s: fn returned dtype %s for output %d but the accumulator has dtype "
+                    "%s. Give the initializer the dtype fn returns (e.g. 0. instead of 0)."
+                    % (opname, v.dtype.name, k, old.dtype.name))
+            if v._value.shape != old._value.shape:
+                raise ValueError(
+                    "%s: fn returned shape %s for output %d but the accumulator has shape "
+                    "%s; every step must keep the shape." % (
+                        opname, tuple(v._value.shape), k, tuple(old._value.shape)))
+        outs[i] = new_flat
+        acc_flat = new_flat
+        acc = nest.pack_sequence_as(structure, acc_flat)
+    if not keep_all:
+        return acc
+    if not outs:
+        stacked = [wrap(np.zeros((0,) + v._value.shape, dtype=v._value.dtype))
+                   for v in acc_flat]
+    else:
+        idx = sorted(outs)
+        stacked = [A.stack([outs[i][k] for i in idx]) for k in range(len(acc_flat))]
+    return nest.pack_sequence_as(structure, stacked)
+
+
+def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
+         swap_memory=False, infer_shape=True, reverse=False, name=None):
+    """``tf.scan``: ``a = fn(a, x)`` over the rows ``x`` of ``elems`` (from the last row
+    when ``reverse``), returning every ``a`` stacked.  ``elems`` and the accumulator may
+    be nested structures; without ``initializer`` the first row starts the accumulator."""
+    return _accumulate(fn, elems, initializer, bool(reverse), "scan", True)
+
+
+def foldl(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
+          swap_memory=False, name=None):
+    """``tf.foldl``: ``a = fn(a, x)`` over the rows of ``elems`` from first to last; the
+    final ``a``."""
+    return _accumulate(fn, elems, initializer, False, "foldl", False)
+
+
+def foldr(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
+          swap_memory=False, name=None):
+    """``tf.foldr``: ``a = fn(a, x)`` over the rows of ``elems`` from last to first; the
+    final ``a``."""
+    return _accumulate(fn, elems, initializer, True, "foldr", False)
+
+
+# ---- switch_case ------------------------------------------------------------------------
+
+def _branch_list(branch_fns):
+    if isinstance(branch_fns, dict):
+        pairs = list(branch_fns.items())
+    else:
+        pairs = []
+        for item in branch_fns:
+            if callable(item):
+                pairs.append((len(pairs), item))
+            elif isinstance(item, tuple) and len(item) == 2:
+                pairs.append(item)
+            else:
+                raise TypeError("switch_case: each entry of branch_fns must be a callable or a "
+                                "(key, callable) 2-tuple, got %r." % (item,))
+    if not pairs:
+        raise ValueError("switch_case: branch_fns must hold at least one branch.")
+    for key, fn in pairs:
+        if not isinstance(key, int) or isinstance(key, bool):
+            raise TypeError("switch_case: branch keys must be Python ints, got %r (%s)."
+                            % (key, type(key).__name__))
+        if not callable(fn):
+            raise TypeError("switch_case: the branch for key %d must be callable, got %r."
+                            % (key, fn))
+    keys = sorted(k for k, _ in pairs)
+    if keys != list(range(len(pairs))):
+        raise ValueError("switch_case: branch keys must be exactly 0 .. %d (one branch per "
+                         "index), got %s." % (len(pairs) - 1, keys))
+    return [fn for _, fn in sorted(pairs, key=lambda p: p[0])]
+
+
+def switch_case(branch_index, branch_fns, default=None, name=None):
+    """``tf.switch_case``: run ``branch_fns[branch_index]()``; an index outside
+    ``[0, len(branch_fns))`` runs ``default`` (the last branch when there is none)."""
+    if not isinstance(branch_index, Tensor):
+        raise TypeError("switch_case: branch_index must be a Tensor, got %s. Wrap it: "
+                        "tf.constant(%r)." % (type(branch_index).__name__, branch_index))
+    v = branch_index._value
+    if v.dtype.kind not in "iu":
+        raise TypeError("switch_case: branch_index must be an integer tensor, got dtype %s."
+                        % branch_index.dtype.name)
+    if v.ndim != 0:
+        raise InvalidArgumentError("switch_case: branch_index must be a scalar, got shape %s."
+                                   % (tuple(v.shape),))
+    fns = _branch_list(branch_fns)
+    if default is not None and not callable(default):
+        raise TypeError("switch_case: default must be callable, got %r." % (default,))
+    i = int(v)
+    if 0 <= i < len(fns):
+        return fns[i]()
+    return default() if default is not None else fns[-1]()
+
+
+# ---- Assert, identity_n, timestamp ----------------------------------------------------------
+
+def _summarize_value(x, summarize):
+    flat = x._value.reshape(-1)
+    k = flat.size if summarize < 0 else min(summarize, flat.size)
+    parts = []
+    for e in flat[:k]:
+        if isinstance(e, bytes):
+            parts.append(repr(e))
+        elif isinstance(e, str):
+            parts.append(repr(e.encode("utf-8")))
+        else:
+            parts.append(str(e))
+    text = ", ".join(parts)
+    if k < flat.size:
+        text = text + ", ..." if parts else "..."
+    return text
+
+
+def Assert(condition, data, summarize=None, name=None):
+    """``tf.Assert``: raise InvalidArgumentError, listing ``data`` (each tensor's first
+    ``summarize`` elements, default 3, all when negative), if ``condition`` is False."""
+    c = np.asarray(condition._value if isinstance(condition, Tensor) else condition)
+    if c.size != 1:
+        raise ValueError("Assert: condition must be a single boolean, got shape %s. Reduce it "
+                         "first, e.g. tf.reduce_all(condition)." % (tuple(c.shape),))
+    if bool(c.reshape(())):
+        return None
+    summarize = 3 if summarize is None else int(summarize)
+    items = list(data) if isinstance(data, (list, tuple)) else [data]
+    lines = []
+    for k, d in enumerate(items):
+        if d is None:
+            raise ValueError("Assert: data[%d] is None; data must hold tensors, numbers or "
+                             "strings." % k)
+        lines.append(_summarize_value(convert(d), summarize))
+    raise InvalidArgumentError("Expected '%s' to be true. Summarized data: %s"
+                               % (condition, "\n".join(lines)))
+
+
+def identity_n(input, name=None):
+    """``tf.identity_n``: a list with an identity of every tensor in ``input`` (a tensor
+    counts as the list of its rows)."""
+    if isinstance(input, Tensor):
+        if input._value.ndim == 0:
+            raise TypeError("identity_n: input must be a list of tensors, got a scalar tensor.")
+        items = A.unstack(input)
+    else:
+        items = list(input)
+    if not items:
+        raise InvalidArgumentError("identity_n: input must hold at least one tensor.")
+    return [A.identity(convert(x)) for x in items]
+
+
+def timestamp(name=None):
+    """``tf.timestamp``: seconds since the Unix epoch, a float64 scalar."""
+    import time
+    return wrap(np.asarray(time.time(), dtype=np.float64))

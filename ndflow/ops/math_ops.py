@@ -751,24 +751,6 @@ def real(x):
     return wrap(np.real(convert(x)._value))
 
 
-def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=None, name=None,
-             axis=None, binary_output=False):
-    """Counts (or summed weights) of each non-negative integer in ``arr``."""
-    a = np.asarray(convert(arr)._value).ravel()
-    if a.dtype.kind not in "iu" or (a.size and a.min() < 0):
-        raise InvalidArgumentError("bincount expects non-negative integers, got %s."
-                                   % (a.dtype if a.dtype.kind not in "iu" else "negatives"))
-    w = None if weights is None else np.asarray(convert(weights)._value).ravel()
-    out = np.bincount(a, weights=w, minlength=int(minlength or 0))
-    if maxlength is not None:
-        out = out[:int(maxlength)]
-    if binary_output:
-        out = (out > 0).astype(out.dtype)
-    d = _dt.as_dtype(dtype)._np if dtype is not None else (
-        w.dtype if w is not None else np.int32)
-    return wrap(out.astype(d))
-
-
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dt.int32,
                      name=None):
     """m[i, j] = number (or summed weight) of examples with label i predicted as j."""
