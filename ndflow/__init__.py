@@ -25,7 +25,7 @@ from ndflow.ops.math_ops import (
     ceil, equal, not_equal, less, less_equal, greater, greater_equal, logical_and,
     logical_or, logical_not, where, cast, clip_by_value, clip_by_norm, ones_like,
     zeros_like, add_n, squared_difference, is_nan, is_inf, is_finite, saturate_cast,
-    cumsum, cumprod, realdiv, atan2, acos, asin, atan, cosh, sinh, scalar_mul)
+    cumsum, cumprod, realdiv, atan2, acos, asin, atan, cosh, sinh, scalar_mul, complex)
 from ndflow.ops.reduction_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min,
                                       reduce_prod, reduce_std, reduce_variance,
                                       reduce_logsumexp, reduce_any, reduce_all, argmax,

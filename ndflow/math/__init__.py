@@ -5,7 +5,8 @@ from ndflow.ops.math_ops import (
     acos, atan, atan2, sigmoid, erf, reciprocal, round, floor, ceil, maximum, minimum,
     squared_difference, equal, not_equal, less, less_equal, greater, greater_equal,
     logical_and, logical_or, logical_xor, logical_not, is_nan, is_inf, is_finite, add_n,
-    divide_no_nan, real, cumsum, cumprod, scalar_mul, xlogy, realdiv, floor_div, neg,
+    divide_no_nan, real, imag, conj, angle, cumsum, cumprod, scalar_mul, xlogy, realdiv,
+    floor_div, neg,
     confusion_matrix, in_top_k, multiply_no_nan, unsorted_segment_sum, unsorted_segment_mean,
     segment_sum, segment_mean)
 from ndflow.ops.reduction_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min,

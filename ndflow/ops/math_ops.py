@@ -32,9 +32,10 @@ class Multiply(Op):
         return x * y
 
     def backward(self, dy):
+        # complex inputs: TensorFlow's convention, d/dx = dy * conj(y)
         x, y = self.inputs
-        return (multiply(dy, y) if self.needs_grad[0] else None,
-                multiply(dy, x) if self.needs_grad[1] else None)
+        return (multiply(dy, conj(y)) if self.needs_grad[0] else None,
+                multiply(dy, conj(x)) if self.needs_grad[1] else None)
 
 
 class Divide(Op):
@@ -431,7 +432,17 @@ def _unary(op_cls, opname, float_only=False):
 
 negative = _unary(Negative, "negative")
 neg = negative
-abs = _unary(Abs, "abs")
+_real_abs = _unary(Abs, "abs")
+
+
+def abs(x, name=None):
+    """Elementwise absolute value (``tf.math.abs``); the magnitude, a real tensor, for a
+    complex one."""
+    x = convert(x)
+    if x._value.dtype.kind == "c":
+        from ndflow.ops.signal_ops import complex_abs
+        return complex_abs(x)
+    return _real_abs(x)
 sign = _unary(Sign, "sign")
 square = _unary(Square, "square")
 sqrt = _unary(Sqrt, "sqrt", True)
@@ -747,8 +758,38 @@ def zeros_like(x, dtype=None, name=None):
     return wrap(np.zeros_like(x._value, dtype=None if dtype is None else _dt.as_dtype(dtype)._np))
 
 
-def real(x):
-    return wrap(np.real(convert(x)._value))
+def real(x, name=None):
+    """The real part of a complex tensor (differentiable); a real tensor as it is."""
+    from ndflow.ops import signal_ops
+    return signal_ops.real(x)
+
+
+def imag(x, name=None):
+    """The imaginary part of a complex tensor (differentiable); zeros for a real one."""
+    from ndflow.ops import signal_ops
+    return signal_ops.imag(x)
+
+
+def conj(x, name=None):
+    """The complex conjugate; a real tensor as it is."""
+    x = convert(x)
+    if x._value.dtype.kind != "c":
+        return x
+    from ndflow.ops import signal_ops
+    return signal_ops.conj(x)
+
+
+def complex(real, imag, name=None):
+    """``real + 1j * imag`` (float32 -> complex64, float64 -> complex128)."""
+    from ndflow.ops import signal_ops
+    return signal_ops.complex(real, imag)
+
+
+def angle(input, name=None):
+    """The argument of a complex tensor (0 or pi for a real one), not differentiable."""
+    x = convert(input)
+    v = x._value
+    return wrap(np.angle(v).astype(v.real.dtype if v.dtype.kind == "c" else v.dtype))
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dt.int32,
