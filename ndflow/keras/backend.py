@@ -23,6 +23,7 @@ def clear_session(free_memory=True):
     """Forget the automatic layer names, so new layers are named ``dense``, ``dense_1``..."""
     from ndflow.keras.engine import naming
     naming.reset()
+    _uids.clear()
 
 
 def floatx():
@@ -288,6 +289,53 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     from ndflow.keras import losses
     return losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits,
                                                   axis=axis)
+
+
+def standardize_dtype(dtype):
+    """A dtype as Keras' canonical string ('float32', 'int64', ...; None -> floatx())."""
+    from ndflow.keras.utils.utils_extra import standardize_dtype as _std
+    return _std(dtype)
+
+
+def is_float_dtype(dtype):
+    d = standardize_dtype(dtype)
+    return d.startswith("float") or d.startswith("bfloat")
+
+
+def is_int_dtype(dtype):
+    d = standardize_dtype(dtype)
+    return d.startswith("int") or d.startswith("uint")
+
+
+def result_type(*dtypes):
+    """The dtype Keras 3 gives an operation on ``dtypes`` (JAX-like promotion: Python
+    ``int``/``float`` are weak, int with float gives the float, no dtypes give floatx)."""
+    import numpy as _np
+    if not dtypes:
+        return floatx()
+    strong = [standardize_dtype(d) for d in dtypes if d not in (int, float, bool)]
+    weak = [d for d in dtypes if d in (int, float, bool)]
+    if not strong:
+        return floatx() if float in weak else ("int32" if int in weak else "bool")
+    floats = [d for d in strong if is_float_dtype(d)]
+    if floats:
+        if set(floats) == {"bfloat16"}:   # (this module's all/any shadow the builtins)
+            return "bfloat16"
+        floats = ["float32" if f == "bfloat16" else f for f in floats]
+        return _np.result_type(*floats).name
+    if float in weak:
+        return floatx()
+    out = _np.result_type(*strong).name
+    return out
+
+
+_uids = {}
+
+
+def get_uid(prefix=""):
+    """1, 2, 3, ... for each new call with the same ``prefix`` (reset by clear_session)."""
+    _uids[prefix] = _uids.get(prefix, 0) + 1
+    return _uids[prefix]
 
 
 def __getattr__(name):

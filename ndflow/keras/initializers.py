@@ -285,6 +285,7 @@ he_uniform = HeUniform
 lecun_normal = LecunNormal
 lecun_uniform = LecunUniform
 orthogonal = Orthogonal
+OrthogonalInitializer = Orthogonal   # Keras 3 alias
 identity = Identity
 IdentityInitializer = Identity
 

@@ -19,6 +19,7 @@ from ndflow.keras.metrics.metrics_extra import (  # noqa: F401
     IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation,
     ConcordanceCorrelation, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
     SpecificityAtSensitivity, pearson_correlation, concordance_correlation)
+from ndflow.keras.losses import huber  # noqa: F401,E402  (keras.metrics.huber)
 
 
 def serialize(metric):

@@ -24,6 +24,16 @@ _TABLE = {
     "get_registered_object": "ndflow.keras.saving.registry",
     "serialize_keras_object": "ndflow.keras.saving.serialization",
     "deserialize_keras_object": "ndflow.keras.saving.serialization",
+    "get_source_inputs": _U + ".utils_extra",
+    "is_keras_tensor": _U + ".utils_extra",
+    "pack_x_y_sample_weight": _U + ".utils_extra",
+    "unpack_x_y_sample_weight": _U + ".utils_extra",
+    "standardize_dtype": _U + ".utils_extra",
+    "clear_session": _U + ".utils_extra",
+    "enable_interactive_logging": _U + ".utils_extra",
+    "disable_interactive_logging": _U + ".utils_extra",
+    "is_interactive_logging_enabled": _U + ".utils_extra",
+    "Config": _U + ".utils_extra",
 }
 
 __getattr__ = lazy_getattr(globals(), _TABLE)

@@ -181,6 +181,9 @@ class Progbar:
         return line
 
     def _write(self, line, finalize):
+        from ndflow.keras.utils.utils_extra import _logging
+        if not _logging["interactive"]:    # keras.utils.disable_interactive_logging()
+            return
         out = sys.stdout
         if self._dynamic_display and self.verbose == 1:
             pad = max(0, self._total_width - len(line))
