@@ -138,3 +138,19 @@ def test_aliases_and_huber():
     p = np.array([[0.5, 0.0]], "float32")
     # huber, delta 1: 0.5 * 0.5**2 = 0.125 and 1 * (2 - 0.5) = 1.5 -> mean 0.8125
     np.testing.assert_allclose(np.asarray(keras.metrics.huber(y, p)), [0.8125], rtol=1e-6)
+
+
+def test_disable_interactive_logging_silences_fit_entirely(capsys):
+    import numpy as np
+    from ndflow import keras
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    keras.utils.disable_interactive_logging()
+    try:
+        model.fit(x, y, epochs=2, verbose=1)
+        assert capsys.readouterr().out == ""
+    finally:
+        keras.utils.enable_interactive_logging()
+    model.fit(x, y, epochs=2, verbose=1)
+    assert "Epoch 2/2" in capsys.readouterr().out

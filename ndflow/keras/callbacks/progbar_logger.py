@@ -10,6 +10,7 @@ import time
 
 from ndflow.keras.callbacks.base import Callback
 from ndflow.keras.utils.progbar import Progbar, _to_float
+from ndflow.keras.utils.utils_extra import is_interactive_logging_enabled
 
 
 class ProgbarLogger(Callback):
@@ -60,7 +61,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._reset()
-        if self.verbose and self.epochs > 1:
+        if self.verbose and self.epochs > 1 and is_interactive_logging_enabled():
             sys.stdout.write("Epoch %d/%d\n" % (epoch + 1, self.epochs))
             sys.stdout.flush()
 
