@@ -212,3 +212,48 @@ def test_keras_models_with_an_adapted_normalization_load(tmp_path):
         path = str(tmp_path / name)
         k_model.save(path)
         assert_close(ndk.models.load_model(path).predict(data, verbose=0), want, what=name)
+
+
+# MobileNet, ResNetV2, Xception, InceptionV3, MobileNetV3: Keras-written weights give
+# Keras' predictions (same layer names / weight shapes checked inside)
+EXTRA_CASES = [
+    ("MobileNet", {"include_top": False, "input_shape": (64, 64, 3), "pooling": "avg",
+                   "alpha": 0.5}),
+    ("MobileNet", {"input_shape": (64, 64, 3), "classes": 10}),
+    ("ResNet50V2", {"input_shape": (64, 64, 3), "classes": 10}),
+    ("Xception", {"include_top": False, "input_shape": (71, 71, 3), "pooling": "avg"}),
+    ("InceptionV3", {"include_top": False, "input_shape": (75, 75, 3), "pooling": "max"}),
+    ("MobileNetV3Small", {"input_shape": (64, 64, 3), "classes": 10}),
+    ("MobileNetV3Large", {"include_top": False, "input_shape": (64, 64, 3),
+                          "pooling": "avg", "minimalistic": True}),
+]
+
+
+@pytest.mark.parametrize("case", EXTRA_CASES, ids=[_case_id(c) for c in EXTRA_CASES])
+def test_extra_keras_weight_files_give_keras_predictions(case, tmp_path):
+    test_keras_weight_files_give_keras_predictions(case, tmp_path)
+
+
+EXTRA_ARCHITECTURES = [
+    ("MobileNet", {}), ("MobileNet", {"alpha": 0.75, "depth_multiplier": 2,
+                                      "include_top": False, "pooling": "max"}),
+    ("ResNet50V2", {}), ("ResNet101V2", {"include_top": False}),
+    ("ResNet152V2", {"include_top": False, "pooling": "avg"}),
+    ("Xception", {}), ("InceptionV3", {}),
+    ("MobileNetV3Small", {}), ("MobileNetV3Large", {}),
+    ("MobileNetV3Small", {"minimalistic": True, "alpha": 0.75, "include_top": False,
+                          "pooling": "max", "include_preprocessing": False}),
+    ("MobileNetV3Large", {"alpha": 1.25, "dropout_rate": 0.0}),
+]
+
+
+@pytest.mark.parametrize("case", EXTRA_ARCHITECTURES,
+                         ids=["%s-%d" % (c[0], i) for i, c in enumerate(EXTRA_ARCHITECTURES)])
+def test_extra_architectures(case):
+    test_architectures(case)
+
+
+@pytest.mark.parametrize("module", ["mobilenet", "resnet_v2", "xception", "inception_v3",
+                                    "mobilenet_v3"])
+def test_extra_preprocess_input(module):
+    test_preprocess_input(module)

@@ -11,7 +11,8 @@ from ndflow.keras._lazy import lazy_getattr
 
 _A = "ndflow.keras.applications."
 _SUBMODULES = ("imagenet_utils", "mobilenet_v2", "resnet", "resnet50", "vgg16", "vgg19",
-               "efficientnet", "densenet")
+               "efficientnet", "densenet", "mobilenet", "resnet_v2", "xception",
+               "inception_v3", "mobilenet_v3")
 
 _TABLE = {
     "MobileNetV2": _A + "mobilenet_v2",
@@ -19,6 +20,11 @@ _TABLE = {
     "VGG16": _A + "vgg16", "VGG19": _A + "vgg19",
     "DenseNet121": _A + "densenet", "DenseNet169": _A + "densenet",
     "DenseNet201": _A + "densenet",
+    "MobileNet": _A + "mobilenet",
+    "ResNet50V2": _A + "resnet_v2", "ResNet101V2": _A + "resnet_v2",
+    "ResNet152V2": _A + "resnet_v2",
+    "Xception": _A + "xception", "InceptionV3": _A + "inception_v3",
+    "MobileNetV3Small": _A + "mobilenet_v3", "MobileNetV3Large": _A + "mobilenet_v3",
 }
 _TABLE.update({"EfficientNetB%d" % i: _A + "efficientnet" for i in range(8)})
 
