@@ -261,14 +261,19 @@ BATCH = {'c': [1.5, 2.5, 3.5], 'a': [[1, 2, 3], [4, 5, -6], [7, 8, 9]],
          'b': [b'x', b'yy', b'zzz'], 'm': [[0.5, 1.5], [0.5, 1.5], [0.5, 1.5]],
          's': [[[0.25, 0.5], [0.75, 1.0]], [[2.0, 3.0], [-1.0, -1.0]],
                [[-1.0, -1.0], [-1.0, -1.0]]]}
+SINGLE_C_INDICES = [[0], [1]]
+SINGLE_C_DENSE_SHAPE = [2]
 BATCH_C_INDICES = [[0, 0], [0, 1], [1, 0]]
 BATCH_C_DENSE_SHAPE = [3, 2]
 BATCH_C_DENSE = [[1.5, 2.5], [3.5, 0.0], [0.0, 0.0]]
+BATCH_C_DENSE_MINUS_1 = [[1.5, 2.5], [3.5, -1.0], [-1.0, -1.0]]
 BATCH_KEYS = ['c', 'a', 'b', 'm', 's']
 SEQ_CONTEXT = {'length': 3, 'name': b'seq', 'other': -1}
 SEQ_VEC = [[0.5, 1.5], [2.5, -1.0], [3.0, 4.0]]
 SEQ_TOKENS_DENSE = [[1, 2], [3, 0], [0, 0]]
 SEQ_TOKENS_INDICES = [[0, 0], [0, 1], [1, 0]]
+SEQ_TOKENS_VALUES = [1, 2, 3]
+SEQ_TOKENS_DENSE_SHAPE = [3, 2]
 SEQ_GONE_SHAPE = [0]
 
 
@@ -633,9 +638,16 @@ def test_parse_single_example_matches_tensorflow():
     out = tf.io.parse_single_example(RECORDS[0], _spec())
     assert list(out) == SINGLE_KEYS
     assert out["b"].numpy() == SINGLE["b"] and out["b"].dtype == tf.string
-    for k in ("a", "c", "m", "s"):
+    for k in ("a", "m", "s"):
         assert out[k].numpy().tolist() == SINGLE[k]
     assert out["a"].dtype == tf.int64 and out["m"].dtype == tf.float32
+    c = out["c"]        # a VarLenFeature: a SparseTensor, as in TensorFlow
+    assert isinstance(c, tf.SparseTensor) and c.dtype == tf.float32
+    assert c.values.numpy().tolist() == SINGLE["c"]
+    assert c.indices.numpy().tolist() == SINGLE_C_INDICES and c.indices.dtype == tf.int64
+    assert c.dense_shape.numpy().tolist() == SINGLE_C_DENSE_SHAPE
+    assert c.dense_shape.dtype == tf.int64 and c.shape == (2,)
+    assert tf.sparse.to_dense(c).numpy().tolist() == SINGLE["c"]
     assert out["s"].shape == (2, 2)
     # a string tensor as input, as inside Dataset.map
     again = tf.io.parse_single_example(tf.constant(RECORDS[0]), _spec())
@@ -649,14 +661,13 @@ def test_parse_example_matches_tensorflow():
     assert out["b"].numpy().tolist() == BATCH["b"]
     assert out["m"].numpy().tolist() == BATCH["m"]
     assert out["s"].numpy().tolist() == BATCH["s"] and out["s"].shape == (3, 2, 2)
-    c = out["c"]        # TF: a SparseTensor; ndflow: VarLenRows, one tensor per example
-    assert [r.numpy().tolist() for r in c] == [[1.5, 2.5], [3.5], []]
+    c = out["c"]        # a VarLenFeature: a SparseTensor, as in TensorFlow
+    assert isinstance(c, tf.SparseTensor) and c.dtype == tf.float32
     assert c.values.numpy().tolist() == BATCH["c"]
     assert c.indices.numpy().tolist() == BATCH_C_INDICES
-    assert c.dense_shape.numpy().tolist() == BATCH_C_DENSE_SHAPE
-    assert c.to_tensor().numpy().tolist() == BATCH_C_DENSE
-    assert c.to_tensor(-1.0).numpy().tolist() == [[1.5, 2.5], [3.5, -1.0], [-1.0, -1.0]]
-    assert c.row_lengths().numpy().tolist() == [2, 1, 0] and c.dtype == tf.float32
+    assert c.dense_shape.numpy().tolist() == BATCH_C_DENSE_SHAPE and c.shape == (3, 2)
+    assert tf.sparse.to_dense(c).numpy().tolist() == BATCH_C_DENSE
+    assert tf.sparse.to_dense(c, -1.0).numpy().tolist() == BATCH_C_DENSE_MINUS_1
     same = tf.io.parse_example(tf.constant(RECORDS), _spec())
     assert same["a"].numpy().tolist() == BATCH["a"]
 
@@ -710,7 +721,10 @@ def test_parse_defaults_and_empty_features():
         "l": tf.io.FixedLenFeature([0], tf.int64)})
     assert out["e"].numpy() == 5
     assert out["s"].numpy().tolist() == [b"u", b"v"]
-    assert out["v"].numpy().tolist() == [] and out["v"].dtype == tf.int64
+    v = out["v"]        # TF: no values, indices of shape (0, 1), dense shape [0]
+    assert isinstance(v, tf.SparseTensor) and v.dtype == tf.int64
+    assert v.values.numpy().tolist() == [] and v.indices.shape == (0, 1)
+    assert v.dense_shape.numpy().tolist() == [0]
     assert out["l"].shape == (0,)
     # an empty list is present: with shape [] it has the wrong size (TF errors too)
     with pytest.raises(errors.InvalidArgumentError, match="Values size: 0"):
@@ -733,8 +747,12 @@ def test_parse_single_sequence_example_matches_tensorflow():
     assert {k: (v.numpy() if k == "name" else v.numpy().tolist())
             for k, v in ctx.items()} == SEQ_CONTEXT
     assert seq["vec"].numpy().tolist() == SEQ_VEC
-    assert seq["tokens"].to_tensor().numpy().tolist() == SEQ_TOKENS_DENSE
-    assert seq["tokens"].indices.numpy().tolist() == SEQ_TOKENS_INDICES
+    tokens = seq["tokens"]
+    assert isinstance(tokens, tf.SparseTensor) and tokens.dtype == tf.int64
+    assert tf.sparse.to_dense(tokens).numpy().tolist() == SEQ_TOKENS_DENSE
+    assert tokens.indices.numpy().tolist() == SEQ_TOKENS_INDICES
+    assert tokens.values.numpy().tolist() == SEQ_TOKENS_VALUES
+    assert tokens.dense_shape.numpy().tolist() == SEQ_TOKENS_DENSE_SHAPE
     assert list(seq["gone"].shape) == SEQ_GONE_SHAPE
     with pytest.raises(errors.InvalidArgumentError, match="Feature list 'missing' is required"):
         tf.io.parse_single_sequence_example(SEQ, sequence_features={
@@ -829,17 +847,22 @@ def test_tfrecord_tutorial_flow_trains_a_model(tmp_path):
     np.testing.assert_array_equal(batched["extra"].numpy(), extra[:5])
 
 
-def test_varlen_rows_are_ragged_lists_with_sparse_views():
-    """VarLenRows is a RaggedList (the type tf.strings returns) that also knows its dtype
-    with no rows and offers the SparseTensor's indices / dense_shape."""
-    from ndflow.core.ragged import RaggedList
-    from ndflow.io.parsing import VarLenRows
-    rows = VarLenRows([tf.constant([1, 2], tf.int64), tf.constant([], tf.int64)], tf.int64)
-    assert isinstance(rows, RaggedList)
-    assert rows.row_lengths().numpy().tolist() == [2, 0]
-    assert rows.indices.numpy().tolist() == [[0, 0], [0, 1]]
-    assert rows.dense_shape.numpy().tolist() == [2, 2]
-    assert rows.to_tensor().numpy().tolist() == [[1, 2], [0, 0]]
-    empty = VarLenRows([], tf.string)
-    assert empty.to_tensor().numpy().shape == (0, 0)
-    assert empty.values.numpy().shape == (0,) and empty.dtype == tf.string
+def test_varlen_sparse_tensors_of_strings_and_empty_batches():
+    """String VarLenFeatures, and the shapes TensorFlow 2.21 gives for an empty batch and
+    a missing feature list (indices (0, 2), dense shape [0, 0])."""
+    rec = T.Example(features=T.Features(feature={
+        "w": F(bytes_list=T.BytesList(value=[b"ab", b"c"]))})).SerializeToString()
+    spec = {"w": tf.io.VarLenFeature(tf.string)}
+    w = tf.io.parse_example([rec, RECORDS[2]], spec)["w"]
+    assert w.values.numpy().tolist() == [b"ab", b"c"] and w.dtype == tf.string
+    assert w.indices.numpy().tolist() == [[0, 0], [0, 1]]
+    assert w.dense_shape.numpy().tolist() == [2, 2]
+    assert tf.sparse.to_dense(w).numpy().tolist() == [[b"ab", b"c"], [b"", b""]]
+    empty = tf.io.parse_example(tf.constant([], tf.string), spec)["w"]
+    assert empty.indices.shape == (0, 2) and empty.dense_shape.numpy().tolist() == [0, 0]
+    assert empty.values.shape == (0,) and empty.dtype == tf.string
+    _, seq = tf.io.parse_single_sequence_example(
+        SEQ, sequence_features={"missing": tf.io.VarLenFeature(tf.float32)})
+    assert seq["missing"].indices.shape == (0, 2)
+    assert seq["missing"].dense_shape.numpy().tolist() == [0, 0]
+    assert seq["missing"].dtype == tf.float32

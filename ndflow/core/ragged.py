@@ -1,5 +1,4 @@
-"""``RaggedList``: what ndflow returns where TensorFlow returns a RaggedTensor (string ops)
-or a SparseTensor of rows (``tf.io`` variable-length features, as ``VarLenRows``).
+"""``RaggedList``: what ndflow's string ops return where TensorFlow returns a RaggedTensor.
 
 ndflow has no ragged tensor type.  ``tf.strings.split`` (and ``bytes_split``,
 ``unicode_split``, ``ngrams`` of ragged rows) on an input of rank 1 or more returns a
@@ -7,8 +6,8 @@ ndflow has no ragged tensor type.  ``tf.strings.split`` (and ``bytes_split``,
 for each string of a 1-D input, a nested ``RaggedList`` for each row of a 2-D input.  It
 iterates, indexes and ``len()``-s like the list it is, and offers the RaggedTensor methods
 text pipelines use most: ``to_list()``, ``to_tensor(default_value)``, ``row_lengths()``,
-``values`` / ``flat_values``, ``numpy()``.  It lives in ``core`` so that ``ndflow.strings``
-and ``ndflow.io`` share it.
+``values`` / ``flat_values``, ``numpy()``.  It lives in ``core`` so that every package
+that needs it (``ndflow.strings``, ``ndflow.lookup``) can import it.
 
 The element-wise ``tf.strings`` functions (``lower``, ``regex_replace``, ``length``,
 ``to_number``, ``ngrams``...) accept a ``RaggedList`` and apply themselves row by row;

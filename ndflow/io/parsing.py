@@ -11,23 +11,20 @@
 Example features hold only three types, so a spec's dtype is ``tf.string`` (a bytes
 list), ``tf.float32`` or ``tf.int64``; parse and ``tf.cast`` afterwards for others.
 
-One difference from TensorFlow: ndflow has no ``SparseTensor``.  A ``VarLenFeature``
-comes back as
+A ``VarLenFeature`` comes back, as in TensorFlow, as a ``tf.SparseTensor`` (int64
+``indices``, ``values`` of the spec's dtype, int64 ``dense_shape``):
 
-* a 1-D tensor of the feature's values from ``parse_single_example`` (TensorFlow gives a
-  SparseTensor whose ``values`` are that tensor and whose dense form is the same 1-D
-  tensor, since the values of one example sit at indices 0, 1, ...);
-* a ``VarLenRows`` from ``parse_example`` and for the sequence features of
-  ``parse_single_sequence_example``: a list with one 1-D tensor per example (per step),
-  with ``to_tensor(default_value)`` for the dense, zero-padded form that
-  ``tf.sparse.to_dense`` gives in TensorFlow, and the SparseTensor's ``values``,
-  ``indices`` and ``dense_shape``.
+* from ``parse_single_example`` (and the context of ``parse_single_sequence_example``):
+  indices ``[[0], [1], ...]`` and dense shape ``[number of values]``;
+* from ``parse_example``: indices ``[[example, position], ...]`` and dense shape
+  ``[batch size, most values in one example]``;
+* for the sequence features of ``parse_single_sequence_example``: indices
+  ``[[step, position], ...]`` and dense shape ``[steps, most values in one step]``.
 
-Code that calls ``tf.sparse.*`` on these results fails (ndflow has no ``tf.sparse``);
-use ``rows.to_tensor()`` instead of ``tf.sparse.to_dense(rows)``.  Returned from a
-``Dataset.map`` function, a ``VarLenRows`` becomes a tuple of per-example tensors (tf.data
-turns lists into tuples): call ``.to_tensor()`` inside the function to get a dense batch,
-or parse single examples and use ``padded_batch``.
+``tf.sparse.to_dense(result, default_value)`` gives the padded dense tensor.  ndflow's
+``tf.data`` does not carry SparseTensors from one step of a pipeline to the next yet: a
+``Dataset.map`` function that parses VarLenFeatures should return
+``tf.sparse.to_dense(...)`` (or the SparseTensor's ``values``) instead of the SparseTensor.
 
 The results are returned in TensorFlow's order: VarLenFeatures by name, then the others
 by name.
@@ -38,12 +35,12 @@ import numpy as np
 
 from ndflow.backend import dtypes as _dt
 from ndflow.core import errors
-from ndflow.core.ragged import RaggedList
 from ndflow.core.tensor import Tensor
 from ndflow.io import example_pb as _pb
 from ndflow.io._util import _value, string_array, to_bytes
+from ndflow.sparse.sparse_tensor import SparseTensor
 
-__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "VarLenRows",
+__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature",
            "parse_single_example", "parse_example", "parse_single_sequence_example"]
 
 
@@ -60,8 +57,8 @@ class FixedLenFeature(namedtuple("FixedLenFeature", ["shape", "dtype", "default_
 
 
 class VarLenFeature(namedtuple("VarLenFeature", ["dtype"])):
-    """A feature with any number of values (see the module docstring for what it parses
-    into: a 1-D tensor or a ``VarLenRows``, where TensorFlow gives a SparseTensor)."""
+    """A feature with any number of values, parsed into a ``tf.SparseTensor`` (see the
+    module docstring for its indices and dense shape)."""
     __slots__ = ()
 
 
@@ -81,65 +78,27 @@ class FixedLenSequenceFeature(namedtuple("FixedLenSequenceFeature",
         return super().__new__(cls, shape, dtype, allow_missing, default_value)
 
 
-# ---- VarLenRows ---------------------------------------------------------------------
-class VarLenRows(RaggedList):
-    """The values of a ``VarLenFeature`` for several examples (or steps): a list of 1-D
-    tensors, one per row, of different lengths.  It stands in for TensorFlow's
-    SparseTensor: ``to_tensor()`` is ``tf.sparse.to_dense``, and ``values``, ``indices``
-    and ``dense_shape`` are the SparseTensor's.  Unlike a plain RaggedList it knows its
-    dtype when every row is empty, and pads strings with b''."""
+# ---- SparseTensors of VarLenFeatures ------------------------------------------------
+def _sparse_1d(spec, vals):
+    """The SparseTensor of one example's values: indices [[0], [1], ...]."""
+    vals = _as_1d(spec, vals)
+    n = len(vals)
+    return SparseTensor(Tensor(np.arange(n, dtype=np.int64).reshape(n, 1)), Tensor(vals),
+                        Tensor(np.array([n], np.int64)))
 
-    __slots__ = ("_dtype",)
 
-    def __init__(self, rows, dtype):
-        super().__init__(rows)
-        self._dtype = dtype
-
-    @property
-    def dtype(self):
-        return self._dtype
-
-    @property
-    def flat_values(self):
-        """All values, row after row (a 1-D tensor): the SparseTensor's ``values``."""
-        if not len(self):
-            return Tensor(_empty(self._dtype, (0,)))
-        return Tensor(np.concatenate([r._value for r in self]))
-
-    values = flat_values
-
-    @property
-    def indices(self):
-        """``[[row, position], ...]`` of every value (int64): the SparseTensor's
-        ``indices``."""
-        lengths = [len(r._value) for r in self]
-        rows = np.repeat(np.arange(len(self), dtype=np.int64), lengths)
-        cols = (np.concatenate([np.arange(n, dtype=np.int64) for n in lengths])
-                if lengths else np.zeros(0, np.int64))
-        return Tensor(np.stack([rows, cols], axis=1))
-
-    @property
-    def dense_shape(self):
-        """``[rows, longest row]`` (int64): the SparseTensor's ``dense_shape``."""
-        longest = max((len(r._value) for r in self), default=0)
-        return Tensor(np.array([len(self), longest], np.int64))
-
-    def to_tensor(self, default_value=None):
-        """A dense ``[rows, longest row]`` tensor (2-D even with no rows), shorter rows
-        padded with ``default_value`` (0, or b'' for strings): what
-        ``tf.sparse.to_dense`` gives."""
-        longest = max((len(r._value) for r in self), default=0)
-        out = _empty(self._dtype, (len(self), longest))
-        if default_value is not None:
-            out[...] = _value(default_value)
-        for i, r in enumerate(self):
-            out[i, :len(r._value)] = r._value
-        return Tensor(out)
-
-    def __repr__(self):
-        return "<ndflow.io.VarLenRows dtype=%s %r>" % (self._dtype.name, self.to_list())
-
-    __str__ = __repr__
+def _sparse_rows(spec, rows):
+    """The SparseTensor of several rows of values (examples or steps): indices
+    [[row, position], ...] and dense shape [rows, longest row]."""
+    lengths = [len(r) for r in rows]
+    index_rows = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    positions = (np.concatenate([np.arange(n, dtype=np.int64) for n in lengths])
+                 if rows else np.zeros(0, np.int64))
+    values = np.concatenate(rows) if rows else _empty(spec.dtype, (0,))
+    if values.dtype != _empty(spec.dtype, (0,)).dtype:
+        values = values.astype(_empty(spec.dtype, (0,)).dtype)
+    return SparseTensor(Tensor(np.stack([index_rows, positions], axis=1)), Tensor(values),
+                        Tensor(np.array([len(rows), max(lengths, default=0)], np.int64)))
 
 
 # ---- specs --------------------------------------------------------------------------
@@ -369,8 +328,8 @@ def parse_single_example(serialized, features, name=None, example_names=None):
     """Parse one serialized ``tf.train.Example`` into a dict of tensors.
 
     ``features`` maps names to ``FixedLenFeature`` (a tensor of its shape),
-    ``VarLenFeature`` (a 1-D tensor of the values; TensorFlow returns a SparseTensor here,
-    see the module docstring) or ``FixedLenSequenceFeature(allow_missing=True)`` (a
+    ``VarLenFeature`` (a SparseTensor with indices ``[[0], [1], ...]`` and dense shape
+    ``[number of values]``) or ``FixedLenSequenceFeature(allow_missing=True)`` (a
     tensor ``[items, *shape]``).  Features of the Example that are not in ``features``
     are ignored.
     """
@@ -385,12 +344,11 @@ def parse_single_example(serialized, features, name=None, example_names=None):
     for spec in specs:
         vals = _values(fn, buf, found.get(spec.key), spec, None)
         if spec.kind == "fixed":
-            v = _fixed(fn, spec, vals, None, None)
+            out[spec.key] = Tensor(_fixed(fn, spec, vals, None, None))
         elif spec.kind == "varlen":
-            v = _as_1d(spec, vals)
+            out[spec.key] = _sparse_1d(spec, vals)
         else:
-            v = _items(fn, spec, vals, None, None)
-        out[spec.key] = Tensor(v)
+            out[spec.key] = Tensor(_items(fn, spec, vals, None, None))
     return out
 
 
@@ -400,8 +358,8 @@ def parse_example(serialized, features, example_names=None, name=None):
 
     ``FixedLenFeature`` -> ``[batch, *shape]``; ``FixedLenSequenceFeature`` (with
     ``allow_missing=True``) -> ``[batch, most items, *shape]``, padded with its
-    ``default_value``; ``VarLenFeature`` -> a ``VarLenRows`` (one 1-D tensor per example;
-    TensorFlow returns a SparseTensor, see the module docstring).  A scalar
+    ``default_value``; ``VarLenFeature`` -> a SparseTensor with indices
+    ``[[example, position], ...]`` and dense shape ``[batch, most values]``.  A scalar
     ``serialized`` is parsed as by ``parse_single_example``.
     """
     fn = "tf.io.parse_example"
@@ -440,7 +398,7 @@ def parse_example(serialized, features, example_names=None, name=None):
             out[spec.key] = Tensor(np.stack(col) if col else
                                    _empty(spec.dtype, (0,) + spec.shape))
         elif spec.kind == "varlen":
-            out[spec.key] = VarLenRows([Tensor(v) for v in col], spec.dtype)
+            out[spec.key] = _sparse_rows(spec, col)
         else:
             most = max((len(v) for v in col), default=0)
             dense = _empty(spec.dtype, (len(col), most) + spec.shape)
@@ -460,7 +418,8 @@ def parse_single_sequence_example(serialized, context_features=None,
     ``feature_lists``: ``FixedLenSequenceFeature(shape)`` -> ``[steps, *shape]`` (every
     step must hold exactly ``shape``'s number of values; a missing list is an error
     unless ``allow_missing=True``, which gives zero steps); ``VarLenFeature`` -> a
-    ``VarLenRows`` with one 1-D tensor per step (TensorFlow: a SparseTensor).
+    SparseTensor with indices ``[[step, position], ...]`` and dense shape
+    ``[steps, most values in one step]``.
     """
     fn = "tf.io.parse_single_sequence_example"
     cspecs = _specs(fn, context_features)
@@ -494,16 +453,15 @@ def parse_single_sequence_example(serialized, context_features=None,
         if spec.kind == "fixed":
             ctx[spec.key] = Tensor(_fixed(fn, spec, vals, label, None))
         else:
-            ctx[spec.key] = Tensor(_as_1d(spec, vals))
+            ctx[spec.key] = _sparse_1d(spec, vals)
     seq = {}
     for spec in sspecs:
         steps = lists.get(spec.key)
         if spec.kind == "varlen":
             rows = [] if steps is None else [
-                Tensor(_as_1d(spec, _values(fn, buf, step, spec, label, t,
-                                            "feature list")))
+                _as_1d(spec, _values(fn, buf, step, spec, label, t, "feature list"))
                 for t, step in enumerate(steps)]
-            seq[spec.key] = VarLenRows(rows, spec.dtype)
+            seq[spec.key] = _sparse_rows(spec, rows)
             continue
         if steps is None:
             if not spec.allow_missing:
