@@ -866,3 +866,18 @@ def test_varlen_sparse_tensors_of_strings_and_empty_batches():
     assert seq["missing"].indices.shape == (0, 2)
     assert seq["missing"].dense_shape.numpy().tolist() == [0, 0]
     assert seq["missing"].dtype == tf.float32
+
+
+def test_binary_strings_keep_trailing_nul_bytes_through_constants_and_datasets():
+    """A serialized Example ending in a 0 byte (last int64 value 0) must survive
+    tf.constant and Dataset.from_tensor_slices (NumPy's fixed-width bytes strip it)."""
+    ex = tf.train.Example(features=tf.train.Features(feature={
+        "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[0]))}))
+    data = ex.SerializeToString()
+    assert data.endswith(b"\x00")
+    assert tf.constant([data, data]).numpy().tolist() == [data, data]
+    ds = tf.data.Dataset.from_tensor_slices([data, b"x\x00\x00"])
+    assert [e.numpy() for e in ds] == [data, b"x\x00\x00"]
+    parsed = tf.io.parse_single_example(next(iter(ds)),
+                                        {"label": tf.io.FixedLenFeature([], tf.int64)})
+    assert int(parsed["label"]) == 0

@@ -232,6 +232,10 @@ def _default_array(value):
         if arr.size == 0 or (arr.min() >= -2 ** 31 and arr.max() < 2 ** 31):
             return arr.astype(np.int32)
         return arr
+    if kind == "S" and not isinstance(value, np.ndarray):
+        # NumPy's fixed-width bytes drop trailing NUL bytes (b"a\x00" -> b"a"), which
+        # corrupts binary strings such as serialized protos: keep the Python objects
+        return np.array(value, dtype=object)
     if kind in "US":
         return arr.astype(object)
     return arr
