@@ -83,18 +83,19 @@ def test_keras_file_layout(tmp_path):
     path = str(tmp_path / "m.keras")
     api.save_model(m, path)
     with zipfile.ZipFile(path) as zf:
-        assert set(zf.namelist()) == {"config.json", "metadata.json", "model.weights.npz"}
+        assert zf.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
         config = json.loads(zf.read("config.json"))
         metadata = json.loads(zf.read("metadata.json"))
-        zf.extract("model.weights.npz", tmp_path)
+        zf.extract("model.weights.h5", tmp_path)
     assert config["class_name"] == "TwoLayer" and config["registered_name"] == "ndtest>TwoLayer"
     assert config["config"]["hidden"] == 4
-    assert metadata["format"] == "ndflow.keras" and metadata["format_version"] == 1
-    with np.load(tmp_path / "model.weights.npz", allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    assert sorted(arrays) == ["w/0/0", "w/0/1", "w/1/0", "w/1/1"]
-    np.testing.assert_array_equal(arrays["w/0/0"], m.first.kernel.numpy())
-    np.testing.assert_array_equal(arrays["w/1/1"], m.second.bias.numpy())
+    assert metadata["format"] == "ndflow.keras" and metadata["format_version"] == 2
+    # Keras 3's layout: one group per object, named by attribute, variables in `vars`
+    with h5py.File(tmp_path / "model.weights.h5", "r") as f:
+        assert sorted(f.keys()) == ["first", "second", "vars"]
+        assert f["first/vars"].attrs["name"] == m.first.name
+        np.testing.assert_array_equal(f["first/vars/0"][()], m.first.kernel.numpy())
+        np.testing.assert_array_equal(f["second/vars/1"][()], m.second.bias.numpy())
 
 
 def test_h5_file_layout(tmp_path):
@@ -204,7 +205,8 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch, ext):
         original = f.read()
     # fail in the middle of writing the new file
     if ext == ".keras":
-        monkeypatch.setattr(api, "_npz_bytes", _disk_full)
+        from ndflow.keras.saving import keras3
+        monkeypatch.setattr(keras3, "write_weights", _disk_full)
     else:
         real = api._write_h5_groups
 
@@ -226,7 +228,8 @@ def test_failed_save_weights_leaves_previous_file_intact(tmp_path, monkeypatch):
     path = str(tmp_path / "w.weights.h5")
     api.save_weights(m, path)
     original = open(path, "rb").read()
-    monkeypatch.setattr(api, "_write_h5_groups", _disk_full)
+    from ndflow.keras.saving import keras3
+    monkeypatch.setattr(keras3, "write_weights", _disk_full)    # .weights.h5: Keras 3 layout
     with pytest.raises(OSError):
         api.save_weights(make(), path)
     assert open(path, "rb").read() == original
@@ -258,7 +261,7 @@ def test_corrupted_keras_entry_fails_checksum(tmp_path):
     api.save_model(make(), path)
     data = bytearray(open(path, "rb").read())
     with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo("model.weights.npz")
+        info = zf.getinfo("model.weights.h5")
     start = info.header_offset + 30 + len(info.filename) + len(info.extra)
     data[start + 10] ^= 0xFF
     open(path, "wb").write(bytes(data))

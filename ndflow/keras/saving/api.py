@@ -1,23 +1,31 @@
 """``save_model`` / ``load_model`` and friends, for the ``.keras`` and ``.h5`` formats.
 
-``.keras`` (native): a zip archive holding
+``.keras`` (native, the layout of Keras 3, so that Keras 3 loads it): a zip archive
+holding
 
-* ``metadata.json``: format name and version, Keras/ndflow versions, date, and an index
-  of the weights (layer names, weight names, shapes);
+* ``metadata.json``: Keras version and date (what Keras writes), plus ndflow's format
+  name and version and the name of the weights file;
 * ``config.json``: ``serialize_keras_object(model)`` plus ``compile_config``;
-* ``model.weights.npz``: the weights (``w/<group>/<i>``) and optimizer variables
-  (``optimizer/<i>``), read back with ``allow_pickle=False``.
+* ``model.weights.h5``: the weights in Keras 3's object-path layout
+  (``layers/<key>/vars/<i>``, sublayers below their layer, the model's own variables in
+  ``vars``, the optimizer's in ``optimizer/vars``); see :mod:`ndflow.keras.saving.keras3`.
+
+Archives written by ndflow before (format version 1) hold ``model.weights.npz`` instead
+(``w/<group>/<i>``, ``optimizer/<i>``, read back with ``allow_pickle=False``); they keep
+loading.
 
 ``.h5`` (legacy Keras 2 layout, through h5py): root attributes ``model_config`` and
 ``training_config`` (JSON), group ``model_weights`` with one subgroup per layer
 (attributes ``layer_names`` / ``weight_names``), group ``optimizer_weights``.
-``save_weights`` writes the ``model_weights`` layout at the file's root.
 
-Files written by real Keras 3 load too (see :mod:`ndflow.keras.saving.keras3`): ``.keras``
-archives whose weights are in ``model.weights.h5`` (``layers/<key>/vars/<i>``, optimizer
-under ``optimizer/vars``), legacy ``.h5`` files whose weight and optimizer names are paths
-inside their groups, and ``.weights.h5`` files from ``save_weights``. Keras 2 ``.h5``
-files keep loading.
+``save_weights`` to a ``*.weights.h5`` file writes Keras 3's layout (as in
+``model.weights.h5``, optimizer included when the model is compiled); to any other
+``.h5``/``.hdf5`` name it writes the legacy ``layer_names`` layout at the file's root,
+which is what Keras reads from such names. ``load_weights`` reads both.
+
+Files written by real Keras 3 load too: ``.keras`` archives, legacy ``.h5`` files whose
+weight and optimizer names are paths inside their groups, and ``.weights.h5`` files.
+Keras 2 ``.h5`` files keep loading.
 
 Every write goes to a temporary file in the same folder, then ``os.replace``: a failed
 save leaves the previous file intact. Every load goes through the safe-mode gate of
@@ -37,7 +45,7 @@ from ndflow.keras.saving import serialization, weights as _w
 from ndflow.keras.saving.atomic import atomic_path
 
 FORMAT_NAME = "ndflow.keras"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # 1: weights in model.weights.npz; 2: Keras 3 layout
 _ZIP_MAGIC = b"PK\x03\x04"
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _WEIGHTS_NPZ = "model.weights.npz"
@@ -100,7 +108,16 @@ def _compile_config(model):
                "metrics": args.get("metrics"),
                "loss_weights": args.get("loss_weights"),
                "weighted_metrics": args.get("weighted_metrics")}
-    return serialization.serialize_keras_object(cfg) if cfg else None
+    if not cfg:
+        return None
+    cfg = dict(cfg)
+    # the values compile() gives to "not set", written out as Keras writes them (Keras 3
+    # compares steps_per_execution with 1 and would fail on None)
+    for key, default in (("run_eagerly", False), ("steps_per_execution", 1),
+                         ("jit_compile", False)):
+        if key in cfg and cfg[key] is None:
+            cfg[key] = default
+    return serialization.serialize_keras_object(cfg)
 
 
 def _deserialize_compile_arg(value, kind):
@@ -161,10 +178,24 @@ def _defines(model, name):
 
 # ---- .keras --------------------------------------------------------------------------
 
-def _npz_bytes(arrays):
+def _keras3_weights_bytes(model, optimizer=None):
+    """``model.weights.h5`` (Keras 3's layout) as bytes."""
+    from ndflow.keras.saving import keras3
+    h5py = _h5py()
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    with h5py.File(buf, "w") as f:
+        keras3.write_weights(f, model, optimizer)
     return buf.getvalue()
+
+
+def _saved_optimizer(model, include_optimizer):
+    """The optimizer whose variables a save stores: Keras stores a compiled model's."""
+    if not include_optimizer:
+        return None
+    opt = getattr(model, "optimizer", None)
+    if opt is None or not hasattr(opt, "variables"):
+        return None
+    return opt
 
 
 def _save_keras_zip(model, filepath, overwrite, include_optimizer):
@@ -172,29 +203,19 @@ def _save_keras_zip(model, filepath, overwrite, include_optimizer):
     compile_config = _compile_config(model) if include_optimizer else None
     if compile_config is not None:
         config["compile_config"] = compile_config
-    groups = _w.get_weight_values(model)
-    arrays = {}
-    index = []
-    for gi, (name, entries) in enumerate(groups):
-        index.append({"name": name, "weights": [[wn, list(a.shape), a.dtype.name]
-                                                 for wn, a in entries]})
-        for i, (_, a) in enumerate(entries):
-            arrays["w/%d/%d" % (gi, i)] = a
-    opt_values = _w.get_optimizer_values(getattr(model, "optimizer", None)) \
-        if include_optimizer else []
-    for i, (_, a) in enumerate(opt_values):
-        arrays["optimizer/%d" % i] = a
+    weights = _keras3_weights_bytes(model, _saved_optimizer(model, include_optimizer))
     keras_version, ndflow_version = _versions()
-    metadata = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
-                "keras_version": keras_version, "ndflow_version": ndflow_version,
+    metadata = {"keras_version": keras_version,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
-                "weights_file": _WEIGHTS_NPZ, "weights": index,
-                "optimizer_weights": [n for n, _ in opt_values]}
+                "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+                "ndflow_version": ndflow_version, "weights_file": _KERAS3_WEIGHTS}
     with atomic_path(filepath, overwrite) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("metadata.json", json.dumps(metadata, indent=1))
+        # entries in Keras' order, stored uncompressed as Keras stores them (h5py reads
+        # the weights file with random access)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr("metadata.json", json.dumps(metadata))
             zf.writestr("config.json", json.dumps(config))
-            zf.writestr(_WEIGHTS_NPZ, _npz_bytes(arrays))
+            zf.writestr(_KERAS3_WEIGHTS, weights)
 
 
 def _read_json(zf, name, filepath):
@@ -231,22 +252,23 @@ def _read_keras_zip(filepath, need_config=True):
                     filepath, ", ".join(sorted(missing)), ", ".join(sorted(names)[:10])))
         metadata = _read_json(zf, "metadata.json", filepath)
         config = _read_json(zf, "config.json", filepath) if "config.json" in names else None
-        if metadata.get("format") is None and _KERAS3_WEIGHTS in names and \
-                metadata.get("weights_file") is None:
-            # written by Keras 3: the weights are matched to layers once the model exists
-            data = zf.read(_KERAS3_WEIGHTS)
-            return config, metadata, _Keras3Weights(data, filepath), None
         if metadata.get("format") not in (None, FORMAT_NAME):
             raise ValueError("%s has format %r, not %r." % (filepath, metadata.get("format"),
                                                              FORMAT_NAME))
-        if int(metadata.get("format_version", 1)) > FORMAT_VERSION:
+        if metadata.get("format") == FORMAT_NAME and \
+                int(metadata.get("format_version", 1)) > FORMAT_VERSION:
             raise ValueError("%s was written by a newer ndflow (format version %s; this one "
                              "reads up to %d). Upgrade ndflow." % (
                                  filepath, metadata.get("format_version"), FORMAT_VERSION))
-        wname = metadata.get("weights_file", _WEIGHTS_NPZ)
+        wname = metadata.get("weights_file")
+        if wname is None:       # Keras 3 names no weights file; ndflow 1 wrote the npz
+            wname = _KERAS3_WEIGHTS if _KERAS3_WEIGHTS in names else _WEIGHTS_NPZ
         if wname not in names:
             raise ValueError("%s lacks its weights: expected %s in the archive, found %s." % (
                 filepath, wname, ", ".join(sorted(names))))
+        if wname == _KERAS3_WEIGHTS:
+            # Keras 3's layout: the weights are matched to layers once the model exists
+            return config, metadata, _Keras3Weights(zf.read(wname), filepath), None
         groups, opt = _read_npz(zf.read(wname), metadata, filepath)
     return config, metadata, groups, opt
 
@@ -259,13 +281,15 @@ class _Keras3Weights:
         self.data = data
         self.filepath = filepath
 
-    def read(self, model, read_optimizer=True):
+    def read(self, model, read_optimizer=True, by_name=False):
         """``(groups, optimizer_values)`` for ``model``."""
         from ndflow.keras.saving import keras3
         h5py = _h5py()
         try:
             with h5py.File(io.BytesIO(self.data), "r") as f:
-                groups = keras3.keras3_weight_groups(model, f, self.filepath)
+                read = keras3.keras3_weight_groups_by_name if by_name else \
+                    keras3.keras3_weight_groups
+                groups = read(model, f, self.filepath)
                 opt = keras3.keras3_optimizer_values(f, self.filepath) \
                     if read_optimizer else []
         except (KeyError, OSError, RuntimeError) as e:
@@ -408,7 +432,7 @@ def _read_h5_model(filepath, read_optimizer=True):
     with _open_h5(filepath) as f:
         try:
             if "model_config" not in f.attrs:
-                if "layer_names" in f.attrs:
+                if "layer_names" in f.attrs or _is_keras3_layout(f):
                     raise ValueError(
                         "%s holds only weights (written by save_weights), not a whole model. "
                         "Build the model in code and call model.load_weights(%r)." % (
@@ -426,6 +450,11 @@ def _read_h5_model(filepath, read_optimizer=True):
             opt = []
             if read_optimizer and "optimizer_weights" in f:
                 opt = _read_h5_optimizer(f["optimizer_weights"], filepath)
+                if opt and _attr_str(f.attrs.get("keras_version", "")).startswith("3.") and \
+                        f.attrs.get("ndflow_version") is None:
+                    # Keras 3 lists its optimizer's variables in its own order
+                    from ndflow.keras.saving import keras3
+                    opt = keras3.KerasOrderedValues(opt)
         except (KeyError, OSError, RuntimeError) as e:
             raise ValueError("%s is corrupt or truncated: %s" % (filepath, e)) from None
     return config, compile_config, groups, opt
@@ -547,7 +576,9 @@ def _ensure_built(model, groups, source):
 
 
 def save_weights(model, filepath, overwrite=True, **kwargs):
-    """Write the weights as HDF5 (``.weights.h5``, also ``.h5``/``.hdf5``)."""
+    """Write the weights as HDF5: Keras 3's layout for ``*.weights.h5`` (the optimizer's
+    variables included when the model is compiled, as Keras does), the legacy
+    ``layer_names`` layout for other ``.h5``/``.hdf5`` names."""
     _check_model(model, "save_weights")
     path = os.fspath(filepath)
     lower = path.lower()
@@ -560,6 +591,13 @@ def save_weights(model, filepath, overwrite=True, **kwargs):
                          "For example: model.save_weights('%s.weights.h5')." % (
                              path, os.path.splitext(path)[0]))
     h5py = _h5py()
+    if lower.endswith(".weights.h5"):
+        from ndflow.keras.saving import keras3
+        optimizer = _saved_optimizer(model, True)
+        with atomic_path(path, overwrite) as tmp:
+            with h5py.File(tmp, "w") as f:
+                keras3.write_weights(f, model, optimizer)
+        return
     keras_version, ndflow_version = _versions()
     groups = _w.get_weight_values(model)
     with atomic_path(path, overwrite) as tmp:
@@ -588,14 +626,18 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
         if kind == "zip":
             _, _, groups, _ = _read_keras_zip(path, need_config=False)
             if isinstance(groups, _Keras3Weights):
-                groups, _ = groups.read(model)
+                groups, _ = groups.read(model, read_optimizer=False, by_name=by_name)
         else:
             from ndflow.keras.saving import keras3
             with _open_h5(path) as f:
                 try:
-                    if "layer_names" not in f.attrs and "model_weights" not in f and \
-                            "layers" in f:       # a Keras 3 .weights.h5
-                        groups = keras3.keras3_weight_groups(model, f, path)
+                    opt = []
+                    if _is_keras3_layout(f):       # a Keras 3 .weights.h5
+                        read = keras3.keras3_weight_groups_by_name if by_name else \
+                            keras3.keras3_weight_groups
+                        groups = read(model, f, path)
+                        if getattr(model, "optimizer", None) is not None:
+                            opt = keras3.keras3_optimizer_values(f, path)
                     else:
                         root = f["model_weights"] if "model_weights" in f else f
                         groups = _read_h5_groups(root, path)
@@ -603,6 +645,17 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
                     raise ValueError("%s is corrupt or truncated: %s" % (path, e)) from None
         _w.set_weight_values(model, groups, by_name=by_name, skip_mismatch=skip_mismatch,
                              source=path)
+        if kind != "zip" and opt:
+            _w.set_optimizer_values(model, opt)     # Keras restores it too
+
+
+def _is_keras3_layout(f):
+    """True for an HDF5 file in Keras 3's object-path layout (``vars`` groups), false for
+    the legacy ``layer_names`` layout."""
+    if "layer_names" in f.attrs or "model_weights" in f:
+        return False
+    return "layers" in f or "vars" in f or any(
+        hasattr(f[k], "keys") and "vars" in f[k] for k in f.keys())
 
 
 def model_to_json(model, **kwargs):

@@ -199,6 +199,10 @@ def serialize_keras_object(obj):
         if found is not None:
             out["module"] = _PUBLIC_MODULE[found[0]]
             out["registered_name"] = None
+            if cls.__name__ == "Functional" and found[0] == "models":
+                # Keras 3 exports no public Functional: it finds the class by this path
+                out["module"] = "keras.src.models.functional"
+                out["registered_name"] = "Functional"
         else:
             # an unregistered user class: loadable through custom_objects={name: cls}
             out["module"] = cls.__module__

@@ -196,19 +196,41 @@ def get_optimizer_values(optimizer):
     return [(variable_name(v), np.asarray(v._value)) for v in optimizer_variables(optimizer)]
 
 
+def _build_optimizer(opt, model):
+    build = getattr(opt, "build", None)
+    if build is not None:
+        try:
+            build(model.trainable_variables)
+        except TypeError:
+            pass
+
+
 def set_optimizer_values(model, values):
     """Restore the optimizer's slots and iteration count (building it if needed)."""
     opt = getattr(model, "optimizer", None)
     if opt is None or not values:
         return False
-    if not getattr(opt, "built", True) or len(optimizer_variables(opt)) < len(values):
-        build = getattr(opt, "build", None)
-        if build is not None:
-            try:
-                build(model.trainable_variables)
-            except TypeError:
-                pass
-    current = optimizer_variables(opt)
+    from ndflow.keras.saving import keras3
+    if isinstance(values, keras3.KerasOrderedValues):
+        # a Keras 3 file: its order (slots grouped as Keras makes them) is mapped to ours.
+        # As in Keras, the optimizer is built first, so the state of one that was never
+        # trained (iteration and learning rate only) does not fit and is skipped.
+        if not getattr(opt, "built", True):
+            _build_optimizer(opt, model)
+        pairs = keras3.assign_keras_ordered_optimizer(opt, values)
+        if pairs is None:
+            warnings.warn(
+                "The optimizer state in the file (%d variables, Keras 3 layout) does not "
+                "match optimizer %s (%d variables); the optimizer starts fresh." % (
+                    len(values), type(opt).__name__, len(keras3.optimizer_items(opt))),
+                stacklevel=3)
+            return False
+        current = [v for v, _ in pairs]
+        values = [(variable_name(v), a) for v, a in pairs]
+    else:
+        if not getattr(opt, "built", True) or len(optimizer_variables(opt)) < len(values):
+            _build_optimizer(opt, model)
+        current = optimizer_variables(opt)
     if len(current) != len(values) or any(
             tuple(v._value.shape) != tuple(a.shape) for v, (_, a) in zip(current, values)):
         warnings.warn(
