@@ -584,9 +584,7 @@ def test_ragged_operands_need_the_same_partition():
         rt + C([[1., 2], [3], [], [4, 5, 6]])
 
 
-def test_dense_on_the_left_raises_a_clear_error():
-    with pytest.raises(TypeError, match="to_tensor"):
-        tf.constant([[1], [2], [3], [4]]) + C(R1)
+def test_reductions_without_dispatch_raise_a_clear_error():
     with pytest.raises(TypeError, match="flat_values"):
         tf.reduce_sum(C(R1))
 
@@ -912,3 +910,14 @@ def test_tape_sees_flat_values_through_to_tensor():
     w0, w1, w2 = 1.0, 2.0, 3.0
     want = [(1 * w0 + 2 * w1 + 3 * w2 + 4 * w0) + w0 * (1 + 4), w0 * 2, w0 * 3]
     np.testing.assert_allclose(g, [want], rtol=1e-6)
+
+
+def test_dense_tensor_on_the_left_of_an_operator():
+    """Tensor operators defer to RaggedTensor (as TF's dispatch does): the dense operand
+    broadcasts against the rows, comparisons give ragged bools."""
+    rt = tf.ragged.constant([[1.0, 2.0], [3.0]])
+    assert (tf.constant([[10.0], [20.0]]) + rt).to_list() == [[11.0, 12.0], [23.0]]
+    assert (tf.constant(2.0) * rt).to_list() == [[2.0, 4.0], [6.0]]
+    assert (tf.constant(1.0) - rt).to_list() == [[0.0, -1.0], [-2.0]]
+    assert (tf.constant([[1.0], [3.0]]) == rt).to_list() == [[True, False], [True]]
+    assert (tf.constant([[1.0], [3.0]]) < rt).to_list() == [[False, True], [False]]

@@ -711,10 +711,6 @@ def test_ragged_list_interop(name):
 # ---- known differences (strict: the day one is fixed, this list must shrink) -----------
 
 KNOWN_DIFFERENCES = {
-    "dense_left_operand": (
-        lambda tf: tf.constant([[1], [2], [3], [4]]) + C(tf, R1),
-        "ndflow's Tensor operators live in ndflow/ops and do not defer to RaggedTensor "
-        "(rt + dense works)"),
     "tf_math_dispatch": (
         lambda tf: tf.math.add(C(tf, R1), 1),
         "tf.math / tf.* ops do not dispatch on RaggedTensor (use operators or "

@@ -9,23 +9,34 @@ def _r(fn):
     return lambda self, other: fn(other, self)
 
 
+def _defers(fn):
+    """``a <op> b`` for a Tensor ``a``; NotImplemented when ``b``'s type handles the
+    operator itself (``_ndflow_defer_ops``, e.g. RaggedTensor), so that Python calls
+    ``b``'s reflected operator, as TensorFlow's dispatch does."""
+    def op(s, o):
+        if getattr(type(o), "_ndflow_defer_ops", False):
+            return NotImplemented
+        return fn(s, o)
+    return op
+
+
 def install():
     T = Tensor
-    T.__add__ = lambda s, o: M.add(s, o)
+    T.__add__ = _defers(M.add)
     T.__radd__ = _r(M.add)
-    T.__sub__ = lambda s, o: M.subtract(s, o)
+    T.__sub__ = _defers(M.subtract)
     T.__rsub__ = _r(M.subtract)
-    T.__mul__ = lambda s, o: M.multiply(s, o)
+    T.__mul__ = _defers(M.multiply)
     T.__rmul__ = _r(M.multiply)
-    T.__truediv__ = lambda s, o: M.divide(s, o)
+    T.__truediv__ = _defers(M.divide)
     T.__rtruediv__ = _r(M.divide)
-    T.__floordiv__ = lambda s, o: M.floordiv(s, o)
+    T.__floordiv__ = _defers(M.floordiv)
     T.__rfloordiv__ = _r(M.floordiv)
-    T.__mod__ = lambda s, o: M.floormod(s, o)
+    T.__mod__ = _defers(M.floormod)
     T.__rmod__ = _r(M.floormod)
-    T.__pow__ = lambda s, o: M.pow(s, o)
+    T.__pow__ = _defers(M.pow)
     T.__rpow__ = _r(M.pow)
-    T.__matmul__ = lambda s, o: L.matmul(s, o)
+    T.__matmul__ = _defers(L.matmul)
     T.__rmatmul__ = _r(L.matmul)
     T.__neg__ = lambda s: M.negative(s)
     T.__pos__ = lambda s: s
@@ -37,10 +48,10 @@ def install():
     T.__ror__ = lambda s, o: _logic(o, s, M.logical_or, M.bitwise_or)
     T.__xor__ = lambda s, o: _logic(s, o, M.logical_xor, M.bitwise_xor)
     T.__rxor__ = lambda s, o: _logic(o, s, M.logical_xor, M.bitwise_xor)
-    T.__lt__ = lambda s, o: M.less(s, o)
-    T.__le__ = lambda s, o: M.less_equal(s, o)
-    T.__gt__ = lambda s, o: M.greater(s, o)
-    T.__ge__ = lambda s, o: M.greater_equal(s, o)
+    T.__lt__ = _defers(M.less)
+    T.__le__ = _defers(M.less_equal)
+    T.__gt__ = _defers(M.greater)
+    T.__ge__ = _defers(M.greater_equal)
     T.__eq__ = _eq
     T.__ne__ = _ne
     T.__getitem__ = A.getitem
@@ -68,6 +79,8 @@ def _logic(a, b, logical, bitwise):
 def _eq(s, o):
     if o is None:
         return False
+    if getattr(type(o), "_ndflow_defer_ops", False):
+        return NotImplemented
     try:
         return M.equal(s, o)
     except (TypeError, ValueError):
@@ -77,6 +90,8 @@ def _eq(s, o):
 def _ne(s, o):
     if o is None:
         return True
+    if getattr(type(o), "_ndflow_defer_ops", False):
+        return NotImplemented
     try:
         return M.not_equal(s, o)
     except (TypeError, ValueError):

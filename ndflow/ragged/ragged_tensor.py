@@ -213,6 +213,9 @@ class RaggedTensor:
     ``from_row_lengths``, ``from_value_rowids``, ``from_tensor`` ...), never directly.
     """
 
+    # dense Tensors' binary operators step aside for ours (ndflow/ops/overloads.py)
+    _ndflow_defer_ops = True
+
     __slots__ = ("_values", "_row_splits", "_uniform", "__weakref__")
     # NumPy hands ``ndarray + rt`` to rt.__radd__ instead of looping over the array
     __array_ufunc__ = None
