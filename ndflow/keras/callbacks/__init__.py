@@ -14,6 +14,7 @@ _TABLE = {
     "LambdaCallback": _C + "lambda_callback",
     "BackupAndRestore": _C + "backup_and_restore",
     "TensorBoard": _C + "tensorboard",
+    "SwapEMAWeights": _C + "swap_ema",
 }
 
 __getattr__ = lazy_getattr(globals(), _TABLE)

@@ -109,6 +109,11 @@ _TABLE = {
     "MixUp": _L + ".preprocessing_augment",
     "CutMix": _L + ".preprocessing_augment",
     "Pipeline": _L + ".preprocessing_augment",
+    # convolutional LSTMs (conv_recurrent)
+    "ConvLSTM1D": _L + ".conv_recurrent", "ConvLSTM2D": _L + ".conv_recurrent",
+    "ConvLSTM3D": _L + ".conv_recurrent",
+    # more Keras 3 augmentation (preprocessing_augment2)
+    "RandAugment": _L + ".preprocessing_augment2",
 }
 
 __getattr__ = lazy_getattr(globals(), _TABLE)
