@@ -30,6 +30,51 @@ def probing():
     return getattr(_probe_state, "on", False)
 
 
+class probe:
+    """A context for running a pipeline only to learn its element_spec: ``probing()`` is
+    on (shuffles keep their epoch counters, caches stay empty, prefetch starts no thread)
+    and the global random state, with the generators of seeded random ops, is put back
+    afterwards, so asking for an element_spec does not change later random results."""
+
+    def __enter__(self):
+        from ndflow.backend import random as _random
+        self._before = probing()
+        _probe_state.on = True
+        st = _random._state
+        self._gen = st["global_gen"]
+        self._gen_state = None if self._gen is None else self._gen.bit_generator.state
+        self._op_gens = {k: g.bit_generator.state for k, g in st["op_gens"].items()}
+        return self
+
+    def __exit__(self, *exc):
+        from ndflow.backend import random as _random
+        _probe_state.on = self._before
+        st = _random._state
+        if self._gen is not None:
+            self._gen.bit_generator.state = self._gen_state
+            st["global_gen"] = self._gen
+        for k, g in list(st["op_gens"].items()):
+            if k in self._op_gens:
+                g.bit_generator.state = self._op_gens[k]
+            else:
+                del st["op_gens"][k]   # created by the probe: as if it never ran
+        return False
+
+
+# How many leading elements a spec probe looks at.  TensorFlow traces a map function once
+# on symbolic tensors, and its shape functions mark sizes that depend on the data (the
+# length of tf.strings.split's result, of tf.unique's, of a decoded image) as None.  ndflow
+# has no symbolic shapes, so it runs the function on the first two elements of the input
+# and reports a dimension that differs between the two results as None (and a rank that
+# differs as unknown).  Those two elements are the first ones any pass over the dataset
+# reads, so the probe touches no data a pass would not; it runs in a ``probe`` context
+# (see above), which leaves shuffles, caches, prefetch threads and the random state as
+# they were.  A size that depends on the data but happens to be equal in the first two
+# elements is reported as known (TensorFlow would say None); a leading dimension equal to
+# an unknown input batch size is relaxed to None separately (see transforms.probe_spec).
+PROBE_ELEMENTS = 2
+
+
 def _int64(n):
     return Tensor(np.array(n, dtype=np.int64))
 
@@ -46,6 +91,18 @@ def _count(value, what):
         raise TypeError("%s must be an integer, got %r (type %s)."
                         % (what, value, type(value).__name__))
     return int(value)
+
+
+def merged_spec(specs):
+    """The spec that all of ``specs`` (specs of probed elements) fit: dimensions that
+    differ become None.  Results of different structures keep the first one's."""
+    spec = specs[0]
+    for other in specs[1:]:
+        try:
+            spec = _s.merge_specs(spec, other)
+        except ValueError:
+            break
+    return spec
 
 
 class Iterator:
@@ -82,17 +139,30 @@ class Dataset:
         return UNKNOWN
 
     def _spec(self):
-        return _s.spec_of(self._first_element())
+        return merged_spec([_s.spec_of(e) for e in self._first_elements()])
+
+    def _first_elements(self, n=PROBE_ELEMENTS):
+        """Up to ``n`` leading elements, read in a ``probe`` context; raises on an empty
+        dataset (its element_spec cannot be inferred)."""
+        out = []
+        with probe():
+            it = self._iter()
+            try:
+                for e in it:
+                    out.append(e)
+                    if len(out) >= n:
+                        break
+            finally:
+                close = getattr(it, "close", None)
+                if close is not None:
+                    close()
+        if not out:
+            raise ValueError("Cannot infer the element_spec of an empty %s."
+                             % type(self).__name__)
+        return out
 
     def _first_element(self):
-        before = probing()
-        _probe_state.on = True
-        try:
-            for e in self._iter():
-                return e
-        finally:
-            _probe_state.on = before
-        raise ValueError("Cannot infer the element_spec of an empty %s." % type(self).__name__)
+        return self._first_elements(1)[0]
 
     # ---- Python protocols -------------------------------------------------------------
     def __iter__(self):

@@ -12,10 +12,15 @@ class TensorSliceDataset(Dataset):
         self._element = _s.normalize(tensors, "Dataset.from_tensor_slices")
         leaves = _s.flatten(self._element)
         sizes = set()
-        for a in leaves:
+        self._rows = {}   # leaf position -> (order, starts) of a SparseTensor's rows
+        for k, a in enumerate(leaves):
             if isinstance(a, Dataset):
                 raise TypeError("Dataset.from_tensor_slices: a component is a Dataset; "
                                 "use Dataset.zip to combine datasets.")
+            if type(a) is _s.SparseTensor:
+                self._rows[k] = _sparse_slicing(a)
+                sizes.add(_s.leading_dim(a))
+                continue
             if a.ndim == 0:
                 raise ValueError(
                     "Dataset.from_tensor_slices: every component needs at least one "
@@ -26,7 +31,7 @@ class TensorSliceDataset(Dataset):
             raise ValueError(
                 "Dataset.from_tensor_slices: all components must have the same size in "
                 "their first dimension, got shapes %s. Check that features and labels hold "
-                "the same number of samples." % [tuple(a.shape) for a in leaves])
+                "the same number of samples." % [_shape_of(a) for a in leaves])
         self._leaves = leaves
         self._n = sizes.pop() if sizes else 0
 
@@ -42,23 +47,65 @@ class TensorSliceDataset(Dataset):
                 yield tuple([a[i, ...] for a in leaves])
             return
         pack = _s.pack_as
+        if self._rows:
+            rows, row = self._rows, _s.sparse_row
+            for i in range(self._n):
+                yield pack(elem, [row(a, *rows[k], i) if k in rows else a[i, ...]
+                                  for k, a in enumerate(leaves)])
+            return
         for i in range(self._n):
             yield pack(elem, [a[i, ...] for a in leaves])
 
     def _slices(self, start, stop):
         """Element ``start:stop`` of every component, batched (fast path for batch)."""
+        if self._rows:
+            return self._gather(np.arange(start, min(stop, self._n)))
         return _s.pack_as(self._element, [a[start:stop] for a in self._leaves])
 
     def _gather(self, indices):
         """The elements at ``indices`` (an integer array), batched."""
-        return _s.pack_as(self._element, [a[indices] for a in self._leaves])
+        rows, gather = self._rows, _s.sparse_gather_rows
+        return _s.pack_as(self._element, [gather(a, *rows[k], indices) if k in rows
+                                          else a[indices] for k, a in enumerate(self._leaves)])
 
     def _cardinality(self):
         return self._n
 
     def _spec(self):
-        return _s.map_structure(lambda a: _s.TensorSpec(a.shape[1:], _dt.from_numpy(a.dtype)),
-                                self._element)
+        def leaf(a):
+            if type(a) is _s.SparseTensor:
+                return _s.SparseTensorSpec(a.shape[1:], a.dtype)
+            return _s.TensorSpec(a.shape[1:], _dt.from_numpy(a.dtype))
+        return _s.map_structure(leaf, self._element)
+
+
+def _shape_of(a):
+    return tuple(a.shape.as_list()) if type(a) is _s.SparseTensor else tuple(a.shape)
+
+
+def _sparse_slicing(sp):
+    """The row grouping ``from_tensor_slices`` slices a SparseTensor with; like
+    TensorFlow it needs the indices in canonical (row-major) order."""
+    from ndflow.core import errors
+    idx = sp._indices._value
+    if idx.shape[1] == 0:
+        raise ValueError("Dataset.from_tensor_slices: every component needs at least one "
+                         "dimension to slice along, got a SparseTensor of rank 0. Use "
+                         "Dataset.from_tensors for a single element.")
+    if idx.shape[0] > 1:
+        # row-major order: each index must compare greater than the one before it
+        diff = idx[1:] - idx[:-1]
+        nz = diff != 0
+        first = np.argmax(nz, axis=1)
+        lead = diff[np.arange(diff.shape[0]), first]
+        bad = np.flatnonzero(~nz.any(axis=1) | (lead < 0))
+        if bad.size:
+            j = int(bad[0]) + 1
+            raise errors.InvalidArgumentError(
+                "Dataset.from_tensor_slices: the SparseTensor's indices[%d] = %s is out of "
+                "order (or repeated); slicing needs them in row-major order. Sort them with "
+                "tf.sparse.reorder(sp) first." % (j, idx[j].tolist()))
+    return _s.sparse_rows(sp, "Dataset.from_tensor_slices")
 
 
 class TensorDataset(Dataset):
@@ -131,9 +178,10 @@ class GeneratorDataset(Dataset):
                                 "`output_types`/`output_shapes`, not both.")
             spec = output_signature
             for leaf in _s.flatten(spec):
-                if not isinstance(leaf, _s.TensorSpec):
+                if not isinstance(leaf, (_s.TensorSpec, _s.SparseTensorSpec)):
                     raise TypeError("Dataset.from_generator: `output_signature` must be a "
-                                    "nest of tf.TensorSpec, got a %s." % type(leaf).__name__)
+                                    "nest of tf.TensorSpec / tf.SparseTensorSpec, got a %s."
+                                    % type(leaf).__name__)
         elif output_types is not None:
             if output_shapes is None:
                 output_shapes = _s.map_structure(lambda _: None, output_types)
@@ -179,6 +227,8 @@ def _shapes_nest(types, shapes):
 
 
 def _convert_to_spec(value, spec):
+    if isinstance(spec, _s.SparseTensorSpec):
+        return _convert_to_sparse_spec(value, spec)
     try:
         arr = _s.to_array(value, spec.dtype)
     except (TypeError, ValueError) as e:
@@ -190,6 +240,25 @@ def _convert_to_spec(value, spec):
                          "%s where an element of shape %s was expected (signature %r)."
                          % (tuple(arr.shape), spec.shape, spec))
     return arr
+
+
+def _convert_to_sparse_spec(value, spec):
+    if not isinstance(value, _s.SparseTensor):
+        if all(hasattr(value, a) for a in ("indices", "values", "dense_shape")):
+            value = _s.SparseTensor.from_value(value)   # a SparseTensorValue
+        else:
+            raise TypeError("Dataset.from_generator: the generator yielded a %s where the "
+                            "signature %r asks for a tf.SparseTensor."
+                            % (type(value).__name__, spec))
+    if value.dtype != spec.dtype:
+        raise TypeError("Dataset.from_generator: the generator yielded a SparseTensor of "
+                        "dtype %s where the signature %r asks for %s."
+                        % (value.dtype.name, spec, spec.dtype.name))
+    if not spec.shape.is_compatible_with(value.shape):
+        raise ValueError("Dataset.from_generator: the generator yielded a SparseTensor of "
+                         "dense shape %s where %s was expected (signature %r)."
+                         % (value.shape, spec.shape, spec))
+    return value
 
 
 class ZipDataset(Dataset):
@@ -249,7 +318,8 @@ class ConcatenateDataset(Dataset):
         a, b = self._first.element_spec, self._second.element_spec
         try:
             ok = _s.same_structure(a, b) and all(
-                x.dtype == y.dtype for x, y in zip(_s.flatten(a), _s.flatten(b)))
+                type(x) is type(y) and x.dtype == y.dtype
+                for x, y in zip(_s.flatten(a), _s.flatten(b)))
         except AttributeError:
             ok = False
         if not ok:

@@ -1,8 +1,9 @@
 """Dataset elements: nested structures of arrays, and their specs (``tf.TensorSpec``, from
-``ndflow.core``).
+``ndflow.core``; ``tf.SparseTensorSpec``, from ``ndflow.sparse``).
 
-Inside a pipeline an element is a nest of NumPy arrays: tuples (namedtuples too) and
-dicts are structure, everything else is a leaf.  Elements become ndflow Tensors only
+Inside a pipeline an element is a nest of NumPy arrays and ``tf.SparseTensor``s (which
+are immutable, so they travel as they are): tuples (namedtuples too) and dicts are
+structure, everything else is a leaf.  Elements become ndflow Tensors only
 where user code sees them (map functions, iteration), so the pipeline itself stays cheap.
 """
 import numpy as np
@@ -11,6 +12,8 @@ from ndflow.backend import dtypes as _dt
 from ndflow.core.shape import TensorShape
 from ndflow.core.tensor import Tensor, convert_to_tensor, decodable
 from ndflow.core.tensor_spec import TensorSpec
+from ndflow.sparse.sparse_tensor import SparseTensor, _make as _make_sparse
+from ndflow.sparse.spec import SparseTensorSpec
 
 _ndarray = np.ndarray
 
@@ -104,6 +107,8 @@ def _describe(s):
         return "(" + ", ".join(_describe(v) for v in s) + ("," if len(s) == 1 else "") + ")"
     if isinstance(s, dict):
         return "{" + ", ".join("%r: %s" % (k, _describe(v)) for k, v in s.items()) + "}"
+    if isinstance(s, (SparseTensor, SparseTensorSpec)):
+        return "SparseTensor"
     return "." if not isinstance(s, TensorSpec) else "TensorSpec"
 
 
@@ -141,6 +146,8 @@ def to_numpy(e):
         return t(*items) if hasattr(e, "_fields") else tuple(items)
     if isinstance(e, dict):
         return {k: to_numpy(v) for k, v in e.items()}
+    if t is SparseTensor:  # as TensorFlow's as_numpy_iterator: the dense array
+        return to_numpy(sparse_to_dense_array(e))
     return e
 
 
@@ -165,7 +172,7 @@ def normalize(value, what="value"):
         raise TypeError("%s: None is not a valid dataset component (a tensor, an array or "
                         "a nest of them was expected)." % what)
     from ndflow.data.dataset import Dataset
-    if isinstance(value, Dataset):
+    if isinstance(value, (Dataset, SparseTensor)):
         return value
     try:
         return to_array(value)
@@ -198,6 +205,8 @@ def normalize_output(value, what="map function"):
         return value.astype(object) if value.dtype.kind in "US" else value
     if isinstance(value, Tensor):
         return value._value
+    if isinstance(value, SparseTensor):
+        return value
     if value is None:
         raise TypeError("The %s returned None; it must return a tensor or a nest "
                         "(tuple/dict) of tensors." % what)
@@ -239,6 +248,8 @@ def spec_of(element):
     from ndflow.data.dataset import Dataset
 
     def leaf(a):
+        if type(a) is SparseTensor:
+            return SparseTensorSpec(a.shape, a.dtype)
         if isinstance(a, Dataset):
             return DatasetSpec(a.element_spec)
         return TensorSpec(a.shape, _dt.from_numpy(a.dtype))
@@ -253,25 +264,138 @@ def merge_shapes(a, b):
     return TensorShape([x if x == y else None for x, y in zip(a, b)])
 
 
+def _like(spec, shape):
+    """A spec of ``spec``'s kind (dense or sparse) and dtype with another shape."""
+    if isinstance(spec, SparseTensorSpec):
+        return SparseTensorSpec(shape, spec.dtype)
+    return TensorSpec(shape, spec.dtype)
+
+
 def merge_specs(a, b):
-    return map_structure(lambda x, y: TensorSpec(merge_shapes(x.shape, y.shape), x.dtype)
-                         if isinstance(x, TensorSpec) else x, a, b)
+    """The most specific spec both ``a`` and ``b`` fit: dimensions that differ become None
+    (a rank that differs makes the shape unknown).  Leaves of different kinds or dtypes
+    keep ``a``'s."""
+    def leaf(x, y):
+        if isinstance(x, (TensorSpec, SparseTensorSpec)) and type(x) is type(y):
+            return _like(x, merge_shapes(x.shape, y.shape))
+        if isinstance(x, DatasetSpec) and isinstance(y, DatasetSpec):
+            try:
+                return DatasetSpec(merge_specs(x.element_spec, y.element_spec))
+            except ValueError:
+                return x
+        return x
+    return map_structure(leaf, a, b)
 
 
 def batch_spec(spec, batch_dim):
     def leaf(s):
         if s.shape.rank is None:
-            return TensorSpec(None, s.dtype)
-        return TensorSpec([batch_dim] + s.shape.as_list(), s.dtype)
+            return _like(s, None)
+        return _like(s, [batch_dim] + s.shape.as_list())
     return map_structure(leaf, spec)
 
 
 def unbatch_spec(spec):
     def leaf(s):
         if s.shape.rank is None:
-            return TensorSpec(None, s.dtype)
+            return _like(s, None)
         if s.shape.rank == 0:
             raise ValueError("Cannot unbatch a dataset whose components are scalars: every "
                              "component needs a leading (batch) dimension, got %r." % (s,))
-        return TensorSpec(s.shape.as_list()[1:], s.dtype)
+        return _like(s, s.shape.as_list()[1:])
     return map_structure(leaf, spec)
+
+
+# ---- SparseTensor leaves --------------------------------------------------------------
+
+def sparse_parts(sp):
+    """The int64 indices, values and int64 dense shape of a SparseTensor, as arrays."""
+    return sp._indices._value, sp._values._value, sp._dense_shape._value
+
+
+def make_sparse(indices, values, dense_shape):
+    """A SparseTensor from arrays (no checks: the pipeline made them consistent)."""
+    return _make_sparse(indices, _wrap(values), dense_shape)
+
+
+def sparse_to_dense_array(sp):
+    idx, vals, shape = sparse_parts(sp)
+    out = np.zeros(tuple(shape.tolist()), dtype=vals.dtype)
+    if vals.dtype == object:
+        out[...] = b""
+    if idx.shape[0]:
+        out[tuple(idx.T)] = vals
+    return out
+
+
+def sparse_rows(sp, what):
+    """``(order, starts)``: a stable order of the stored entries by their first index, and
+    where each row's entries begin in it (``starts[i]:starts[i + 1]`` is row ``i``)."""
+    idx, _, shape = sparse_parts(sp)
+    if shape.shape[0] == 0:
+        raise ValueError("%s: a SparseTensor of rank 0 has no first dimension to split "
+                         "along." % what)
+    rows = idx[:, 0]
+    order = np.argsort(rows, kind="stable")
+    starts = np.searchsorted(rows[order], np.arange(int(shape[0]) + 1), side="left")
+    return order, starts
+
+
+def sparse_row(sp, order, starts, i):
+    """Row ``i`` of a SparseTensor (its first dimension removed)."""
+    idx, vals, shape = sparse_parts(sp)
+    sel = order[starts[i]:starts[i + 1]]
+    return make_sparse(idx[sel, 1:], vals[sel], shape[1:])
+
+
+def sparse_gather_rows(sp, order, starts, rows):
+    """Rows ``rows`` (an integer array) of a SparseTensor, batched in that order."""
+    idx, vals, shape = sparse_parts(sp)
+    parts = [order[starts[r]:starts[r + 1]] for r in rows.tolist()]
+    counts = np.array([len(p) for p in parts], dtype=np.int64)
+    sel = np.concatenate(parts) if parts else np.zeros(0, np.intp)
+    new_idx = idx[sel].copy()
+    new_idx[:, 0] = np.repeat(np.arange(len(parts), dtype=np.int64), counts)
+    return make_sparse(new_idx, vals[sel], np.concatenate([[len(parts)], shape[1:]])
+                       .astype(np.int64))
+
+
+def stack_sparse(items, what, index):
+    """Batch SparseTensors as tf.data does: the position in the batch becomes a new first
+    column of the indices and the dense shape is ``[batch] + the largest of each
+    dimension``."""
+    parts = [sparse_parts(sp) for sp in items]
+    ranks = sorted({p[2].shape[0] for p in parts})
+    if len(ranks) != 1:
+        from ndflow.core.errors import InvalidArgumentError
+        raise InvalidArgumentError("%s: cannot batch SparseTensors of different ranks %s (component "
+            "%d); give them one rank first (e.g. tf.sparse.reshape)." % (what, ranks, index))
+    dtypes = {p[1].dtype for p in parts}
+    if len(dtypes) != 1:
+        raise TypeError("%s: component %d is a SparseTensor whose values have different "
+                        "dtypes %s in different elements." % (what, index, sorted(map(str, dtypes))))
+    rank = ranks[0]
+    counts = np.array([p[0].shape[0] for p in parts], dtype=np.int64)
+    idx = np.empty((int(counts.sum()), rank + 1), dtype=np.int64)
+    idx[:, 0] = np.repeat(np.arange(len(parts), dtype=np.int64), counts)
+    if rank:
+        idx[:, 1:] = np.concatenate([p[0] for p in parts])
+    vals = np.concatenate([p[1] for p in parts])
+    biggest = np.max(np.stack([p[2] for p in parts]), axis=0) if rank else \
+        np.zeros(0, np.int64)
+    shape = np.concatenate([[len(parts)], biggest]).astype(np.int64)
+    return make_sparse(idx, vals, shape)
+
+
+def unstack_sparse(sp, what):
+    """The rows of a batched SparseTensor (each with ``dense_shape[1:]``)."""
+    order, starts = sparse_rows(sp, what)
+    return [sparse_row(sp, order, starts, i) for i in range(len(starts) - 1)]
+
+
+def leading_dim(a):
+    """The size of the first dimension of a leaf (None for a scalar)."""
+    if type(a) is SparseTensor:
+        shape = a._dense_shape._value
+        return int(shape[0]) if shape.shape[0] else None
+    return a.shape[0] if a.ndim else None

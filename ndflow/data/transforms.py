@@ -11,7 +11,7 @@ from ndflow.backend import dtypes as _dt
 from ndflow.backend import random as _random
 from ndflow.core.shape import TensorShape
 from ndflow.data import structure as _s
-from ndflow.data.dataset import Dataset, INFINITE, UNKNOWN, probing
+from ndflow.data.dataset import Dataset, INFINITE, UNKNOWN, merged_spec, probe, probing
 from ndflow.data.sources import TensorSliceDataset, ListDataset
 
 _ndarray = np.ndarray
@@ -39,29 +39,64 @@ class MapDataset(Dataset):
         return self._input._cardinality()
 
     def _spec(self):
-        return probe_spec(self._input, lambda e: _s.normalize_output(_s.call(self._fn, e)))
+        return probe_spec(self._input, lambda e: _s.spec_of(
+            _s.normalize_output(_s.call(self._fn, e))))
 
 
 def probe_spec(input_dataset, fn):
-    """The spec of ``fn``'s output, found by running it on the input's first element.
+    """The spec of ``fn``'s output (``fn`` maps an internal element to a spec), found by
+    running it on the input's first elements (see ``dataset.PROBE_ELEMENTS`` for why two
+    and what that costs): dimensions that differ between the results are None.
 
     A leading dimension equal to an unknown input batch size is reported as None, as a
     traced TensorFlow function would.
     """
-    first = input_dataset._first_element()
-    spec = _s.spec_of(fn(first))
+    elements = input_dataset._first_elements()
+    with probe():
+        specs = [fn(e) for e in elements]
+    spec = _relax_entry_counts(merged_spec(specs), specs, elements)
+    first = elements[0]
     in_leaves = [x for x in _s.flatten(input_dataset.element_spec)
-                 if isinstance(x, _s.TensorSpec)]
-    arrays = [a for a in _s.flatten(first) if isinstance(a, _ndarray) and a.ndim]
+                 if isinstance(x, (_s.TensorSpec, _s.SparseTensorSpec))]
+    arrays = [a for a in _s.flatten(first) if _is_leaf_array(a) and _s.leading_dim(a)
+              is not None]
     if (in_leaves and arrays and all(x.shape.rank and x.shape[0] is None for x in in_leaves)):
-        b = arrays[0].shape[0]
+        b = _s.leading_dim(arrays[0])
 
         def relax(s):
-            if isinstance(s, _s.TensorSpec) and s.shape.rank and s.shape[0] == b:
-                return _s.TensorSpec([None] + s.shape.as_list()[1:], s.dtype)
+            if (isinstance(s, (_s.TensorSpec, _s.SparseTensorSpec)) and s.shape.rank
+                    and s.shape[0] == b):
+                return _s._like(s, [None] + s.shape.as_list()[1:])
             return s
         spec = _s.map_structure(relax, spec)
     return spec
+
+
+def _relax_entry_counts(spec, specs, elements):
+    """The number of stored entries of an input SparseTensor is never known to a traced
+    TensorFlow function: a leading output dimension equal to it in every probed element
+    (``sp.values``, ``sp.indices``, anything computed from them) is reported as None."""
+    counts = []
+    for e in elements:
+        counts.append({a._indices._value.shape[0] for a in _s.flatten(e)
+                       if type(a) is _s.SparseTensor})
+    if not counts[0]:
+        return spec
+
+    def leaf(s, *probed):
+        if (isinstance(s, (_s.TensorSpec, _s.SparseTensorSpec)) and s.shape.rank
+                and s.shape[0] is not None
+                and all(p.shape.rank and p.shape[0] in c for p, c in zip(probed, counts))):
+            return _s._like(s, [None] + s.shape.as_list()[1:])
+        return s
+    try:
+        return _s.map_structure(leaf, spec, *specs)
+    except ValueError:
+        return spec
+
+
+def _is_leaf_array(a):
+    return type(a) is _s.SparseTensor or isinstance(a, _ndarray)
 
 
 def _truth(value, what):
@@ -142,7 +177,15 @@ def _stack_leaf(arrays, index, what):
         if out is not None and out.shape[1:] == first.shape and (
                 out.dtype != object or first.dtype == object):
             return out
+    if type(first) is _s.SparseTensor:
+        if any(type(a) is not _s.SparseTensor for a in arrays):
+            raise TypeError("%s: component %d is a SparseTensor in some elements and a "
+                            "dense tensor in others." % (what, index))
+        return _s.stack_sparse(arrays, what, index)
     if any(not isinstance(a, _ndarray) for a in arrays):
+        if any(type(a) is _s.SparseTensor for a in arrays):
+            raise TypeError("%s: component %d is a SparseTensor in some elements and a "
+                            "dense tensor in others." % (what, index))
         raise TypeError("%s: component %d is not a tensor (a nested dataset from window() "
                         "must be turned into tensors first, e.g. with flat_map(lambda w: "
                         "w.batch(size)))." % (what, index))
@@ -208,17 +251,34 @@ class UnbatchDataset(Dataset):
                 for i in range(e.shape[0]):
                     yield e[i, ...]
                 continue
-            leaves = _s.flatten(e)
-            sizes = {a.shape[0] if a.ndim else None for a in leaves}
-            if None in sizes or len(sizes) != 1:
-                raise ValueError("Dataset.unbatch: every component needs the same leading "
-                                 "(batch) dimension, got shapes %s."
-                                 % [tuple(a.shape) for a in leaves])
-            for i in range(sizes.pop()):
-                yield _s.pack_as(e, [a[i, ...] for a in leaves])
+            yield from _unbatch_element(e)
 
     def _spec(self):
         return _s.unbatch_spec(self._input.element_spec)
+
+
+def _unbatch_element(e):
+    """The rows of one batched internal element."""
+    leaves = _s.flatten(e)
+    sizes = {_s.leading_dim(a) for a in leaves}
+    if None in sizes or len(sizes) != 1:
+        raise ValueError("Dataset.unbatch: every component needs the same leading "
+                         "(batch) dimension, got shapes %s."
+                         % [_leaf_shape(a) for a in leaves])
+    n = sizes.pop()
+    columns = [_s.unstack_sparse(a, "Dataset.unbatch") if type(a) is _s.SparseTensor
+               else None for a in leaves]
+    for i in range(n):
+        yield _s.pack_as(e, [c[i] if c is not None else a[i, ...]
+                             for a, c in zip(leaves, columns)])
+
+
+def _leaf_shape(a):
+    return tuple(a.shape.as_list()) if type(a) is _s.SparseTensor else tuple(a.shape)
+
+
+def _has_sparse(spec):
+    return any(isinstance(x, _s.SparseTensorSpec) for x in _s.flatten(spec))
 
 
 class RebatchDataset(Dataset):
@@ -234,6 +294,18 @@ class RebatchDataset(Dataset):
 
     def _iter(self):
         n = self._n
+        if _has_sparse(self._input.element_spec):
+            # SparseTensors cannot be concatenated row-wise as arrays: re-stack the rows
+            buf = []
+            for e in self._input._iter():
+                for row in _unbatch_element(e):
+                    buf.append(row)
+                    if len(buf) == n:
+                        yield stack(buf, "Dataset.rebatch")
+                        buf = []
+            if buf and not self._drop:
+                yield stack(buf, "Dataset.rebatch")
+            return
         pending, have, structure = [], 0, None
         for e in self._input._iter():
             leaves = _s.flatten(e)
@@ -262,6 +334,13 @@ class PaddedBatchDataset(BatchDataset):
     def __init__(self, input_dataset, batch_size, padded_shapes, padding_values,
                  drop_remainder):
         super().__init__(input_dataset, batch_size, drop_remainder)
+        try:
+            spec = input_dataset.element_spec
+        except Exception:  # noqa: BLE001  (an empty input, say: iteration will tell)
+            spec = None
+        for leaf in _s.flatten(spec) if spec is not None else ():
+            if isinstance(leaf, _s.SparseTensorSpec):
+                _refuse_sparse_padding(leaf)
         self._shapes = padded_shapes
         self._values = padding_values
 
@@ -292,6 +371,8 @@ class PaddedBatchDataset(BatchDataset):
 
     @staticmethod
     def _pad_leaf(arrays, padded_shape, value, index):
+        if type(arrays[0]) is _s.SparseTensor:
+            _refuse_sparse_padding(_s.SparseTensorSpec(arrays[0].shape, arrays[0].dtype))
         rank = arrays[0].ndim
         if any(a.ndim != rank for a in arrays):
             raise ValueError("Dataset.padded_batch: component %d has elements of different "
@@ -327,6 +408,15 @@ class PaddedBatchDataset(BatchDataset):
                                  s.dtype)
         spec = _s.map_structure(leaf, self._input.element_spec)
         return _s.batch_spec(spec, self._n if self._drop else None)
+
+
+def _refuse_sparse_padding(spec):
+    # as TensorFlow: only dense components can be padded
+    raise TypeError(
+        "Dataset.padded_batch pads dense tensors only, but a component of the elements is "
+        "%r. Use batch() for SparseTensors (it batches them without padding: the dense "
+        "shape becomes the largest of each dimension), or make them dense with "
+        "tf.sparse.to_dense in a map() first." % (spec,))
 
 
 # ---- order ----------------------------------------------------------------------------
@@ -545,12 +635,20 @@ def _encode_structure(e):
         return {"tuple": [_encode_structure(v) for v in e]}
     if isinstance(e, dict):
         return {"dict": [[k, _encode_structure(v)] for k, v in e.items()]}
+    if type(e) is _s.SparseTensor:
+        return {"sparse": 1}   # written as three arrays: indices, values, dense_shape
     return None
+
+
+class _SparseSlot:
+    """Where a SparseTensor sits in a cached element's structure."""
 
 
 def _decode_structure(j):
     if j is None:
         return 0
+    if "sparse" in j:
+        return _SparseSlot()
     if "tuple" in j:
         return tuple(_decode_structure(v) for v in j["tuple"])
     return {k: _decode_structure(v) for k, v in j["dict"]}
@@ -586,7 +684,7 @@ class FileCacheDataset(Dataset):
                         f.write(json.dumps(_encode_structure(e)).encode() + b"\n")
                         header = True
                     f.write(b"E")
-                    for a in _s.flatten(e):
+                    for a in _cache_arrays(e):
                         if a.dtype.kind == "O":
                             a = np.array(a.tolist(), dtype=str if a.size == 0 or isinstance(
                                 a.flat[0], str) else bytes)
@@ -608,7 +706,8 @@ class FileCacheDataset(Dataset):
                 raise ValueError("Dataset.cache: %s is not an ndflow dataset cache file; "
                                  "delete it or pass another filename." % self._path)
             structure = _decode_structure(json.loads(f.readline()))
-            n_leaves = len(_s.flatten(structure))
+            slots = _s.flatten(structure)
+            n_leaves = sum(3 if isinstance(x, _SparseSlot) else 1 for x in slots)
             while True:
                 marker = f.read(1)
                 if marker == b"Z":
@@ -622,6 +721,14 @@ class FileCacheDataset(Dataset):
                     if a.dtype.kind in "US":
                         a = a.astype(object)
                     leaves.append(a)
+                if n_leaves != len(slots):
+                    it, leaves = iter(leaves), []
+                    for x in slots:
+                        if isinstance(x, _SparseSlot):
+                            idx, vals, shape = next(it), next(it), next(it)
+                            leaves.append(_s.make_sparse(idx, vals, shape))
+                        else:
+                            leaves.append(next(it))
                 yield _s.pack_as(structure, leaves)
 
     def _cardinality(self):
@@ -629,6 +736,14 @@ class FileCacheDataset(Dataset):
 
     def _spec(self):
         return self._input.element_spec
+
+
+def _cache_arrays(e):
+    for a in _s.flatten(e):
+        if type(a) is _s.SparseTensor:
+            yield from _s.sparse_parts(a)
+        else:
+            yield a
 
 
 # ---- windows and nested datasets ------------------------------------------------------
@@ -668,10 +783,11 @@ class WindowDataset(Dataset):
             yield self._window(items)
             start += shift
 
-    @staticmethod
-    def _window(items):
+    def _window(self, items):
         columns = zip(*[_s.flatten(e) for e in items])
-        return _s.pack_as(items[0], [ListDataset(list(c)) for c in columns])
+        # each window's spec is the input's (as TensorFlow's), not its first element's
+        specs = _s.flatten(self._input.element_spec)
+        return _s.pack_as(items[0], [ListDataset(list(c), sp) for c, sp in zip(columns, specs)])
 
     def _cardinality(self):
         n = self._input._cardinality()
@@ -705,8 +821,13 @@ class FlatMapDataset(Dataset):
             yield from _as_dataset(call(fn, e), "Dataset.flat_map")._iter()
 
     def _spec(self):
-        return _as_dataset(_s.call(self._fn, self._input._first_element()),
-                           "Dataset.flat_map").element_spec
+        # the merged specs of the datasets made from the first input elements (why: see
+        # dataset.PROBE_ELEMENTS)
+        what = "Dataset.%s" % ("flat_map" if type(self) is FlatMapDataset else "interleave")
+        elements = self._input._first_elements()
+        with probe():
+            return merged_spec([_as_dataset(_s.call(self._fn, e), what).element_spec
+                                for e in elements])
 
 
 class InterleaveDataset(FlatMapDataset):

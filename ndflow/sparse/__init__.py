@@ -10,13 +10,14 @@ for the functions (which are differentiable with respect to the values where Ten
 are).
 """
 from ndflow.sparse.sparse_tensor import SparseTensor
+from ndflow.sparse.spec import SparseTensorSpec
 from ndflow.sparse.sparse_math import (
     to_dense, from_dense, to_indicator, reorder, reshape, transpose, add, concat, slice,
     retain, reset_shape, fill_empty_rows, sparse_dense_matmul, reduce_sum, reduce_max,
     expand_dims, eye, maximum, minimum, mask, split, segment_sum, segment_mean,
     segment_sqrt_n, softmax, map_values, bincount, cross, cross_hashed)
 
-__all__ = ["SparseTensor", "to_dense", "from_dense", "to_indicator", "reorder", "reshape",
+__all__ = ["SparseTensor", "SparseTensorSpec", "to_dense", "from_dense", "to_indicator", "reorder", "reshape",
            "transpose", "add", "concat", "slice", "retain", "reset_shape", "fill_empty_rows",
            "sparse_dense_matmul", "reduce_sum", "reduce_max", "expand_dims", "eye", "maximum",
            "minimum", "mask", "split", "segment_sum", "segment_mean", "segment_sqrt_n",

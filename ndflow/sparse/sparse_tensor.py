@@ -78,6 +78,9 @@ class SparseTensor:
     ``dense_shape`` (int64, ``(rank,)``).  See the module docstring."""
 
     __slots__ = ("_indices", "_values", "_dense_shape", "__weakref__")
+    # lets ndflow.ops and tf.is_tensor recognize a SparseTensor without importing this
+    # package (tf.abs, tf.cast, tf.math.sqrt ... then work on the values)
+    _ndflow_sparse = True
 
     def __init__(self, indices, values, dense_shape):
         idx = _int64_array(indices, "indices")
