@@ -70,6 +70,7 @@ _LAZY = {"keras": "ndflow.keras", "data": "ndflow.data", "tuner": "ndflow.tuner"
 
 # classes at the top of tf that live in a lazy namespace: name -> (module, attribute)
 _LAZY_CLASSES = {"SparseTensor": ("ndflow.sparse", "SparseTensor"),
+                 "SparseTensorSpec": ("ndflow.sparse", "SparseTensorSpec"),
                  "RaggedTensor": ("ndflow.ragged", "RaggedTensor")}
 
 

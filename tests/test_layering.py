@@ -13,7 +13,7 @@ ALLOWED = {
     "core": {"backend"},
     "ops": {"core", "backend"},
     "nn": {"ops", "core", "backend"},
-    "data": {"core", "backend", "io", "lookup"},
+    "data": {"core", "backend", "io", "lookup", "sparse"},
     "keras": {"nn", "ops", "core", "backend", "data", "math", "linalg", "random", "config",
               "strings"},
     "tuner": {"keras", "nn", "ops", "core", "backend", "data"},

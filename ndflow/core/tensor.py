@@ -308,4 +308,7 @@ def _as_array(value, np_dtype):
 
 
 def is_tensor(x):
-    return isinstance(x, Tensor)
+    """Whether ``x`` is a tensor-like ndflow value: a Tensor or Variable, or a
+    ``tf.SparseTensor`` (whose class carries the ``_ndflow_sparse`` marker), as in
+    TensorFlow."""
+    return isinstance(x, Tensor) or getattr(type(x), "_ndflow_sparse", False)

@@ -79,6 +79,10 @@ class MatMul(Op):
 
     def backward(self, dy):
         a, b = self.inputs
+        if a._value.dtype.kind == "c":
+            # complex operands: d(a') = dy b'^H, d(b') = a'^H dy (TensorFlow's convention)
+            from ndflow.ops.math_ops import _cj
+            a, b = _cj(a), _cj(b)
         ta, tb = self.transpose_a, self.transpose_b
         ga = gb = None
         if self.needs_grad[0]:   # d(a') = dy b'^T, then undo a's transpose
@@ -206,6 +210,7 @@ class Einsum(Op):
         return np.einsum(",".join(self.ins) + "->" + self.out, *xs)
 
     def backward(self, dy):
+        from ndflow.ops.math_ops import _cj
         grads = []
         for i, sub in enumerate(self.ins):
             if not self.needs_grad[i]:
@@ -219,8 +224,9 @@ class Einsum(Op):
             avail = set(self.out + "".join(others))
             # letters summed inside this operand alone are restored by broadcasting
             kept = "".join(c for c in sub if c in avail or c == ".")
+            # complex operands: the other operands enter conjugated (TF's convention)
             g = einsum(",".join([self.out] + others) + "->" + kept,
-                       dy, *[t for j, t in enumerate(self.inputs) if j != i])
+                       dy, *[_cj(t) for j, t in enumerate(self.inputs) if j != i])
             if kept != sub:
                 shape = self.inputs[i]._value.shape
                 expand = [1 if c not in kept else None for c in sub]
@@ -280,8 +286,9 @@ class MatrixInverse(Op):
             raise _linalg_error("linalg.inv", x) from None
 
     def backward(self, dy):
-        # d(A^-1) = -A^-1 dA A^-1
-        inv_t = _swap_last(self.outputs)
+        # d(A^-1) = -A^-1 dA A^-1; the adjoint uses A^-H (A^-T for a real A)
+        from ndflow.ops.math_ops import _cj
+        inv_t = _cj(_swap_last(self.outputs))
         return (_neg(matmul(inv_t, matmul(dy, inv_t))),)
 
 
@@ -302,11 +309,11 @@ class MatrixDeterminant(Op):
         return np.asarray(np.linalg.det(x), dtype=x.dtype)
 
     def backward(self, dy):
-        # d det(A) / dA = det(A) * A^-T
-        from ndflow.ops.math_ops import multiply
+        # d det(A) / dA = det(A) * A^-T (conjugated for a complex A)
+        from ndflow.ops.math_ops import multiply, _cj
         x = self.inputs[0]
-        scale = A.expand_dims(A.expand_dims(multiply(dy, self.outputs), -1), -1)
-        return (multiply(scale, _swap_last(inv(x))),)
+        scale = A.expand_dims(A.expand_dims(multiply(dy, _cj(self.outputs)), -1), -1)
+        return (multiply(scale, _cj(_swap_last(inv(x)))),)
 
 
 def det(input, name=None):
@@ -322,9 +329,12 @@ class MatrixSolve(Op):
             raise _linalg_error("linalg.solve", a) from None
 
     def backward(self, dy):
+        # gb = A^-H dy, ga = -gb X^H (plain transposes for real A)
+        from ndflow.ops.math_ops import _cj
         a, b = self.inputs
-        gb = solve(_swap_last(a), dy)
-        ga = _neg(matmul(gb, self.outputs, transpose_b=True)) if self.needs_grad[0] else None
+        gb = solve(_cj(_swap_last(a)), dy)
+        ga = _neg(matmul(gb, _cj(self.outputs), transpose_b=True)) \
+            if self.needs_grad[0] else None
         return ga, (gb if self.needs_grad[1] else None)
 
 

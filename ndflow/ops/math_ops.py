@@ -9,6 +9,19 @@ def _need(op, i):
     return op.needs_grad[i]
 
 
+def _cj(t):
+    """conj(t) for a complex tensor, ``t`` itself otherwise.
+
+    Gradients of complex inputs follow TensorFlow's convention: for a holomorphic
+    y = f(z) the op passes back ``dy * conj(f'(z))`` (so that the gradient of a real loss L
+    is dL/d(re z) + 1j * dL/d(im z)).  Backward passes wrap the derivative factor in
+    ``_cj``; a real tensor pays one dtype check and takes the same path as before."""
+    if t._value.dtype.kind != "c":
+        return t
+    from ndflow.ops import signal_ops
+    return execute(signal_ops.Conj(), (t,))
+
+
 # ---- binary arithmetic --------------------------------------------------------------------
 
 class Add(Op):
@@ -44,8 +57,9 @@ class Divide(Op):
 
     def backward(self, dy):
         x, y = self.inputs
-        gx = divide(dy, y) if self.needs_grad[0] else None
-        gy = negative(multiply(dy, divide(self.outputs, y))) if self.needs_grad[1] else None
+        gx = divide(dy, _cj(y)) if self.needs_grad[0] else None
+        gy = negative(multiply(dy, _cj(divide(self.outputs, y)))) \
+            if self.needs_grad[1] else None
         return gx, gy
 
 
@@ -79,10 +93,12 @@ class Pow(Op):
         x, y = self.inputs
         gx = gy = None
         if self.needs_grad[0]:
-            gx = multiply(dy, multiply(y, pow(x, subtract(y, 1))))
+            gx = multiply(dy, _cj(multiply(y, pow(x, subtract(y, 1)))))
         if self.needs_grad[1]:
-            safe_x = where(greater(x, 0), x, ones_like(x))
-            gy = multiply(dy, multiply(self.outputs, log(safe_x)))
+            # log(x) where it is defined (x > 0; x != 0 for a complex x), else 0
+            ok = not_equal(x, 0) if x._value.dtype.kind == "c" else greater(x, 0)
+            safe_x = where(ok, x, ones_like(x))
+            gy = multiply(dy, _cj(multiply(self.outputs, log(safe_x))))
         return gx, gy
 
 
@@ -113,10 +129,19 @@ class Minimum(Op):
 class SquaredDifference(Op):
     def forward(self, x, y):
         d = x - y
+        if d.dtype.kind == "c":   # |x - y|**2, kept in the complex dtype (as TensorFlow)
+            return d * np.conj(d)
         return d * d
 
     def backward(self, dy):
         x, y = self.inputs
+        if dy._value.dtype.kind == "c":
+            # |d|**2 is real-valued, so only the real part of dy counts: the gradient is
+            # (dy + conj(dy)) * d.  (TensorFlow 2.21 passes back 2 * dy * d, which agrees
+            # when dy is real; this one is the derivative of the forward for any dy.)
+            g = multiply(add(dy, _cj(dy)), subtract(x, y))
+            return (g if self.needs_grad[0] else None,
+                    negative(g) if self.needs_grad[1] else None)
         g = multiply(multiply(dy, 2.0 if dy.dtype.is_floating else 2), subtract(x, y))
         return (g if self.needs_grad[0] else None,
                 negative(g) if self.needs_grad[1] else None)
@@ -236,7 +261,20 @@ class Sign(_Unary):
     np_fn = staticmethod(np.sign)
 
     def backward(self, dy):
-        return (zeros_like(dy),)
+        x = self.inputs[0]
+        if x._value.dtype.kind != "c":
+            return (zeros_like(dy),)
+        # s = z / |z| is not holomorphic: with Wirtinger derivatives ds/dz = 1 / (2|z|),
+        # ds/dconj(z) = -s**2 / (2|z|), the gradient is (dy - s**2 conj(dy)) / (2|z|),
+        # and 0 at z == 0 (as TensorFlow)
+        from ndflow.ops import signal_ops
+        s = self.outputs
+        mag = signal_ops.complex_abs(x)
+        nonzero = wrap(mag._value > 0)
+        safe = where(nonzero, mag, ones_like(mag))
+        num = subtract(dy, multiply(square(s), _cj(dy)))
+        g = divide(num, cast(multiply(safe, 2), x.dtype))
+        return (where(nonzero, g, zeros_like(g)),)
 
 
 class Square(_Unary):
@@ -244,14 +282,14 @@ class Square(_Unary):
 
     def backward(self, dy):
         x = self.inputs[0]
-        return (multiply(dy, multiply(x, 2)),)
+        return (multiply(dy, multiply(_cj(x), 2)),)
 
 
 class Sqrt(_Unary):
     np_fn = staticmethod(np.sqrt)
 
     def backward(self, dy):
-        return (divide(dy, multiply(self.outputs, 2)),)
+        return (divide(dy, multiply(_cj(self.outputs), 2)),)
 
 
 class Rsqrt(Op):
@@ -259,7 +297,7 @@ class Rsqrt(Op):
         return 1 / np.sqrt(x)
 
     def backward(self, dy):
-        y = self.outputs
+        y = _cj(self.outputs)
         return (multiply(dy, multiply(pow(y, 3), -0.5)),)
 
 
@@ -267,49 +305,49 @@ class Exp(_Unary):
     np_fn = staticmethod(np.exp)
 
     def backward(self, dy):
-        return (multiply(dy, self.outputs),)
+        return (multiply(dy, _cj(self.outputs)),)
 
 
 class Expm1(_Unary):
     np_fn = staticmethod(np.expm1)
 
     def backward(self, dy):
-        return (multiply(dy, add(self.outputs, 1)),)
+        return (multiply(dy, _cj(add(self.outputs, 1))),)
 
 
 class Log(_Unary):
     np_fn = staticmethod(np.log)
 
     def backward(self, dy):
-        return (divide(dy, self.inputs[0]),)
+        return (divide(dy, _cj(self.inputs[0])),)
 
 
 class Log1p(_Unary):
     np_fn = staticmethod(np.log1p)
 
     def backward(self, dy):
-        return (divide(dy, add(self.inputs[0], 1)),)
+        return (divide(dy, _cj(add(self.inputs[0], 1))),)
 
 
 class Sin(_Unary):
     np_fn = staticmethod(np.sin)
 
     def backward(self, dy):
-        return (multiply(dy, cos(self.inputs[0])),)
+        return (multiply(dy, _cj(cos(self.inputs[0]))),)
 
 
 class Cos(_Unary):
     np_fn = staticmethod(np.cos)
 
     def backward(self, dy):
-        return (negative(multiply(dy, sin(self.inputs[0]))),)
+        return (negative(multiply(dy, _cj(sin(self.inputs[0])))),)
 
 
 class Tan(_Unary):
     np_fn = staticmethod(np.tan)
 
     def backward(self, dy):
-        return (multiply(dy, add(square(self.outputs), 1)),)
+        return (multiply(dy, _cj(add(square(self.outputs), 1))),)
 
 
 class Tanh(_Unary):
@@ -317,53 +355,55 @@ class Tanh(_Unary):
 
     def backward(self, dy):
         y = self.outputs
-        return (multiply(dy, subtract(1, square(y))),)
+        return (multiply(dy, _cj(subtract(1, square(y)))),)
 
 
 class Sinh(_Unary):
     np_fn = staticmethod(np.sinh)
 
     def backward(self, dy):
-        return (multiply(dy, cosh(self.inputs[0])),)
+        return (multiply(dy, _cj(cosh(self.inputs[0]))),)
 
 
 class Cosh(_Unary):
     np_fn = staticmethod(np.cosh)
 
     def backward(self, dy):
-        return (multiply(dy, sinh(self.inputs[0])),)
+        return (multiply(dy, _cj(sinh(self.inputs[0]))),)
 
 
 class Asin(_Unary):
     np_fn = staticmethod(np.arcsin)
 
     def backward(self, dy):
-        return (divide(dy, sqrt(subtract(1, square(self.inputs[0])))),)
+        return (divide(dy, _cj(sqrt(subtract(1, square(self.inputs[0]))))),)
 
 
 class Acos(_Unary):
     np_fn = staticmethod(np.arccos)
 
     def backward(self, dy):
-        return (negative(divide(dy, sqrt(subtract(1, square(self.inputs[0]))))),)
+        return (negative(divide(dy, _cj(sqrt(subtract(1, square(self.inputs[0])))))),)
 
 
 class Atan(_Unary):
     np_fn = staticmethod(np.arctan)
 
     def backward(self, dy):
-        return (divide(dy, add(square(self.inputs[0]), 1)),)
+        return (divide(dy, _cj(add(square(self.inputs[0]), 1))),)
 
 
 class Sigmoid(Op):
     def forward(self, x):
+        if x.dtype.kind == "c":
+            return 1 / (1 + np.exp(-x))
         # stable for large |x|: exp of a non-positive number only
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
     def backward(self, dy):
         y = self.outputs
-        return (multiply(dy, multiply(y, subtract(1, y))),)
+        return (multiply(dy, _cj(multiply(y, subtract(1, y)))),)
 
 
 class Erf(Op):
@@ -400,7 +440,7 @@ class Reciprocal(_Unary):
     np_fn = staticmethod(np.reciprocal)
 
     def backward(self, dy):
-        return (negative(multiply(dy, square(self.outputs))),)
+        return (negative(multiply(dy, _cj(square(self.outputs)))),)
 
 
 class _NoGradUnary(_Unary):
@@ -420,48 +460,65 @@ class Ceil(_NoGradUnary):
     np_fn = staticmethod(np.ceil)
 
 
-def _unary(op_cls, opname, float_only=False):
-    def fn(x, name=None):
-        x = _float_only(x, opname) if float_only else convert(x)
-        return execute(op_cls(), (x,))
+def _is_sparse(x):
+    """Whether ``x`` is a ``tf.SparseTensor``: its class carries the ``_ndflow_sparse``
+    marker, so that ops need not import ndflow.sparse (a layer above this one)."""
+    return getattr(type(x), "_ndflow_sparse", False)
+
+
+def _unary(op_cls, opname, float_only=False, sparse=False):
+    if sparse:
+        # TensorFlow applies these zero-keeping ops to a SparseTensor's values and returns
+        # a SparseTensor with the same indices; a dense tensor pays one type check
+        def fn(x, name=None):
+            if type(x) is not Tensor and _is_sparse(x):
+                return x.with_values(fn(x.values))
+            x = _float_only(x, opname) if float_only else convert(x)
+            return execute(op_cls(), (x,))
+    else:
+        def fn(x, name=None):
+            x = _float_only(x, opname) if float_only else convert(x)
+            return execute(op_cls(), (x,))
     fn.__name__ = opname
     fn.__qualname__ = opname
     fn.__doc__ = "Elementwise %s (``tf.math.%s``)." % (opname, opname)
     return fn
 
 
-negative = _unary(Negative, "negative")
+negative = _unary(Negative, "negative", sparse=True)
 neg = negative
 _real_abs = _unary(Abs, "abs")
 
 
 def abs(x, name=None):
     """Elementwise absolute value (``tf.math.abs``); the magnitude, a real tensor, for a
-    complex one."""
+    complex one.  A SparseTensor gives a SparseTensor of the absolute values."""
+    if type(x) is not Tensor and _is_sparse(x):
+        return x.with_values(abs(x.values))
     x = convert(x)
     if x._value.dtype.kind == "c":
         from ndflow.ops.signal_ops import complex_abs
         return complex_abs(x)
     return _real_abs(x)
-sign = _unary(Sign, "sign")
-square = _unary(Square, "square")
-sqrt = _unary(Sqrt, "sqrt", True)
+sign = _unary(Sign, "sign", sparse=True)
+square = _unary(Square, "square", sparse=True)
+sqrt = _unary(Sqrt, "sqrt", True, sparse=True)
 rsqrt = _unary(Rsqrt, "rsqrt", True)
 exp = _unary(Exp, "exp", True)
 expm1 = _unary(Expm1, "expm1", True)
 log = _unary(Log, "log", True)
 log1p = _unary(Log1p, "log1p", True)
-sin = _unary(Sin, "sin", True)
+sin = _unary(Sin, "sin", True, sparse=True)
 cos = _unary(Cos, "cos", True)
-tan = _unary(Tan, "tan", True)
-tanh = _unary(Tanh, "tanh", True)
+tan = _unary(Tan, "tan", True, sparse=True)
+tanh = _unary(Tanh, "tanh", True, sparse=True)
 sinh = _unary(Sinh, "sinh", True)
 cosh = _unary(Cosh, "cosh", True)
-asin = _unary(Asin, "asin", True)
+asin = _unary(Asin, "asin", True, sparse=True)
 acos = _unary(Acos, "acos", True)
-atan = _unary(Atan, "atan", True)
+atan = _unary(Atan, "atan", True, sparse=True)
 sigmoid = _unary(Sigmoid, "sigmoid", True)
-erf = _unary(Erf, "erf", True)
+erf = _unary(Erf, "erf", True, sparse=True)
 reciprocal = _unary(Reciprocal, "reciprocal", True)
 round = _unary(Round, "round")
 floor = _unary(Floor, "floor")
@@ -596,9 +653,14 @@ class Cast(Op):
         self.np_dtype = np_dtype
 
     def forward(self, x):
+        if x.dtype.kind == "c" and self.np_dtype.kind not in "cb":
+            # complex -> real or integer keeps the real part, as TensorFlow
+            return x.real.astype(self.np_dtype)
         return x.astype(self.np_dtype)
 
     def backward(self, dy):
+        # complex -> real: the gradient is dy as a complex number (imaginary part 0);
+        # real -> complex: the real part of dy
         src = self.inputs[0]._value.dtype
         if src.kind not in "fc":
             return (None,)
@@ -606,9 +668,13 @@ class Cast(Op):
 
 
 def cast(x, dtype, name=None):
-    """``x`` converted to ``dtype`` (floats truncate toward zero when cast to ints)."""
+    """``x`` converted to ``dtype`` (floats truncate toward zero when cast to ints; complex
+    numbers cast to a real dtype keep their real part).  A SparseTensor gives a
+    SparseTensor of the cast values."""
     d = _dt.as_dtype(dtype)._np
     if not isinstance(x, Tensor):
+        if _is_sparse(x):
+            return x.with_values(cast(x.values, dtype))
         return convert(x, dtype=d) if not isinstance(x, float) or d.kind not in "iu" \
             else wrap(np.asarray(x).astype(d))
     if x._value.dtype == d:
@@ -707,10 +773,12 @@ class Cumprod(Op):
     def backward(self, dy):
         # d out_j / d x_i = out_j / x_i for every output that includes x_i.  Like
         # TensorFlow this divides by x, so an input that is exactly 0 gets a NaN gradient.
+        # Complex inputs: conj(out_j / x_i) (the convention of _cj; TensorFlow 2.21 leaves
+        # the conj out here, which is not the derivative of its forward).
         x = self.inputs[0]
-        summed = cumsum(multiply(self.outputs, dy), self.axis, self.exclusive,
+        summed = cumsum(multiply(_cj(self.outputs), dy), self.axis, self.exclusive,
                         not self.reverse)
-        return (divide(summed, x),)
+        return (divide(summed, _cj(x)),)
 
 
 def _cum(op_cls, opname):
@@ -785,11 +853,28 @@ def complex(real, imag, name=None):
     return signal_ops.complex(real, imag)
 
 
+class Angle(Op):
+    def forward(self, z):
+        return np.angle(z).astype(z.real.dtype)
+
+    def backward(self, dy):
+        # angle = atan2(im, re): d/dre = -im / |z|**2, d/dim = re / |z|**2, so the gradient
+        # dL/dre + 1j dL/dim is dy * 1j * z / |z|**2 (NaN at z == 0, as in TensorFlow)
+        z = self.inputs[0]
+        re, im = real(z), imag(z)
+        mag2 = add(square(re), square(im))
+        return (complex(divide(multiply(negative(dy), im), mag2),
+                        divide(multiply(dy, re), mag2)),)
+
+
 def angle(input, name=None):
-    """The argument of a complex tensor (0 or pi for a real one), not differentiable."""
+    """The argument of a complex tensor (differentiable); 0 or pi for a real one (no
+    gradient)."""
     x = convert(input)
     v = x._value
-    return wrap(np.angle(v).astype(v.real.dtype if v.dtype.kind == "c" else v.dtype))
+    if v.dtype.kind == "c":
+        return execute(Angle(), (x,))
+    return wrap(np.angle(v).astype(v.dtype))
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dt.int32,

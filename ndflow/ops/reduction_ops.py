@@ -102,7 +102,8 @@ class Prod(Op):
                        dtype=x.dtype if x.dtype.kind in "iu" else None)
 
     def backward(self, dy):
-        # d prod / d x_i = prod of the others; computed without dividing (zeros allowed)
+        # d prod / d x_i = prod of the others; computed without dividing (zeros allowed).
+        # Complex inputs: the conjugate of that (TensorFlow's convention, see math_ops._cj)
         x = self.inputs[0]
         xv = x._value
         shape = xv.shape
@@ -117,6 +118,8 @@ class Prod(Op):
         others = np.moveaxis(others, tuple(range(len(self.axes))), self.axes)
         if not self.keepdims:
             dy = A.reshape(dy, kshape)
+        if others.dtype.kind == "c":
+            others = np.conj(others)
         return (M.multiply(dy, wrap(others)),)
 
 
@@ -152,7 +155,10 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
         raise InvalidArgumentError("reduce_variance expects a floating-point tensor, got %s. "
                                    "Cast first: tf.cast(x, tf.float32)." % x.dtype.name)
     mean = reduce_mean(x, axis=axis, keepdims=True)
-    return reduce_mean(M.square(M.subtract(x, mean)), axis=axis, keepdims=keepdims)
+    d = M.subtract(x, mean)
+    if x._value.dtype.kind == "c":   # mean of |x - mean|**2: a real tensor, as TensorFlow
+        return reduce_mean(M.real(M.multiply(d, M.conj(d))), axis=axis, keepdims=keepdims)
+    return reduce_mean(M.square(d), axis=axis, keepdims=keepdims)
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
@@ -207,9 +213,16 @@ def count_nonzero(input, axis=None, keepdims=False, dtype=np.int64, name=None):
     return wrap(np.asarray(res).astype(dtypes.as_dtype(dtype)._np))
 
 
+def _sum_abs2(x, axis, keepdims):
+    """sum of x**2, or of x * conj(x) (kept complex, as TensorFlow) for a complex x."""
+    if x._value.dtype.kind == "c":
+        return reduce_sum(M.multiply(x, M.conj(x)), axis=axis, keepdims=keepdims)
+    return reduce_sum(M.square(x), axis=axis, keepdims=keepdims)
+
+
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     x = convert(input_tensor)
-    return M.sqrt(reduce_sum(M.square(x), axis=axis, keepdims=keepdims))
+    return M.sqrt(_sum_abs2(x, axis, keepdims))
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
@@ -225,7 +238,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     if ord in ("euclidean", "fro") or (ord == 2 and not is_matrix):
         if ord == "fro" and not is_matrix and axis is not None:
             raise InvalidArgumentError("norm: ord='fro' needs axis to be a pair of axes.")
-        return M.sqrt(reduce_sum(M.square(x), axis=axes, keepdims=keepdims))
+        return M.sqrt(_sum_abs2(x, axes, keepdims))
     if is_matrix:
         raise InvalidArgumentError(
             "norm: ord=%r over a pair of axes (a matrix norm) is not supported; use "
