@@ -9,7 +9,7 @@ __version__ = "3.0.0"
 _SUBMODULES = ("layers", "models", "optimizers", "losses", "metrics", "activations",
                "initializers", "regularizers", "constraints", "callbacks", "utils", "backend",
                "datasets", "saving", "preprocessing", "config", "random", "export",
-               "mixed_precision", "applications")
+               "mixed_precision", "applications", "ops")
 
 # top-level names Keras exports, and the submodule that defines them
 _NAMES = {"Model": "models", "Sequential": "models", "Input": "layers", "Layer": "layers",
