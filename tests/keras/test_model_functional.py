@@ -208,3 +208,23 @@ def test_layers_are_listed_in_keras_order():
     extra = keras.Input((2,), name="unused")
     model = keras.Model([inp, extra], L.GlobalAveragePooling2D(name="g2")(b))
     assert [l.name for l in model.layers] == ["inp", "short", "unused", "g2"]
+
+
+def test_keras_tensor_comparison_and_reflected_operators_build_graph_ops():
+    """``x > 0``, ``2 ** x``, ``x // 2``, ``x % 2`` and ``m @ x`` on KerasTensors become op
+    layers; the model computes them like NumPy."""
+    L = keras.layers
+    x = keras.Input((3,))
+    cast = keras.ops.cast
+    y = L.Concatenate()([cast(x > 0.5, "float32"), cast(x <= 1.0, "float32"), 2.0 ** x,
+                         x // 2.0, x % 2.0])
+    model = keras.Model(x, y)
+    data = np.array([[-1.5, 0.5, 3.25]], "float32")
+    want = np.concatenate([data > 0.5, data <= 1.0, 2.0 ** data, data // 2.0, data % 2.0],
+                          axis=-1)
+    np.testing.assert_allclose(model.predict(data, verbose=0), want, rtol=1e-6)
+    a = keras.Input((2, 3))
+    b = keras.Input((3, 4))
+    prod = keras.Model([a, b], a @ b)
+    av, bv = np.ones((1, 2, 3), "float32"), np.full((1, 3, 4), 2.0, "float32")
+    np.testing.assert_allclose(prod.predict([av, bv], verbose=0), av @ bv)

@@ -130,6 +130,32 @@ class KerasTensor:
         from ndflow.ops.linalg_ops import matmul
         return _op(matmul, "matmul", self, o)
 
+    def __rmatmul__(self, o):
+        from ndflow.ops.linalg_ops import matmul
+        return _op(matmul, "matmul", o, self)
+
+    def __floordiv__(self, o):
+        return _op(_ops().floordiv, "floordiv", self, o)
+
+    def __mod__(self, o):
+        return _op(_ops().floormod, "floormod", self, o)
+
+    def __rpow__(self, o):
+        return _op(_ops().pow, "pow", o, self)
+
+    # ordering comparisons (== and != keep Python's identity, which graphs rely on)
+    def __lt__(self, o):
+        return _op(_ops().less, "less", self, o)
+
+    def __le__(self, o):
+        return _op(_ops().less_equal, "less_equal", self, o)
+
+    def __gt__(self, o):
+        return _op(_ops().greater, "greater", self, o)
+
+    def __ge__(self, o):
+        return _op(_ops().greater_equal, "greater_equal", self, o)
+
     def __getitem__(self, key):
         from ndflow.ops.array_ops import getitem
         return _op(getitem, "getitem", self, key)
