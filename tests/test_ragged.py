@@ -584,9 +584,30 @@ def test_ragged_operands_need_the_same_partition():
         rt + C([[1., 2], [3], [], [4, 5, 6]])
 
 
-def test_reductions_without_dispatch_raise_a_clear_error():
-    with pytest.raises(TypeError, match="flat_values"):
-        tf.reduce_sum(C(R1))
+def test_tf_functions_dispatch_on_ragged_tensors():
+    """tf.math functions, tf.cast, tf.reduce_* and tf.is_tensor accept a RaggedTensor as
+    TensorFlow's ragged dispatch does (expected values printed by TF 2.21)."""
+    rt = tf.ragged.constant([[1.0, -2.0], [3.0]])
+    assert tf.math.add(rt, 1).to_list() == [[2.0, -1.0], [4.0]]
+    assert tf.math.add(1.0, rt).to_list() == [[2.0, -1.0], [4.0]]
+    assert tf.math.divide(rt, 2.0).to_list() == [[0.5, -1.0], [1.5]]
+    assert tf.math.less(rt, 0.0).to_list() == [[False, True], [False]]
+    assert tf.cast(rt, tf.int32).to_list() == [[1, -2], [3]]
+    assert tf.abs(rt).to_list() == [[1.0, 2.0], [3.0]]
+    np.testing.assert_allclose(tf.math.exp(rt).flat_values.numpy(), np.exp([1.0, -2.0, 3.0]),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(tf.reduce_sum(rt, axis=1).numpy(), [-1.0, 3.0])
+    np.testing.assert_array_equal(tf.reduce_max(rt, axis=0).numpy(), [3.0, -2.0])
+    np.testing.assert_array_equal(tf.reduce_any(rt > 2.0, axis=1).numpy(), [False, True])
+    assert float(tf.reduce_mean(rt)) == pytest.approx(2.0 / 3.0)
+    assert tf.is_tensor(rt)
+    # gradients flow through the dispatched ops to the flat values
+    v = tf.constant([1.0, -2.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(v)
+        r = tf.RaggedTensor.from_row_lengths(v, [2, 1])
+        loss = tf.reduce_sum(tf.reduce_sum(tf.math.multiply(r, r), axis=1))
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), [2.0, -4.0, 6.0])
 
 
 def test_python_protocols():

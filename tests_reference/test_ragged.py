@@ -711,19 +711,6 @@ def test_ragged_list_interop(name):
 # ---- known differences (strict: the day one is fixed, this list must shrink) -----------
 
 KNOWN_DIFFERENCES = {
-    "tf_math_dispatch": (
-        lambda tf: tf.math.add(C(tf, R1), 1),
-        "tf.math / tf.* ops do not dispatch on RaggedTensor (use operators or "
-        "tf.ragged.map_flat_values)"),
-    "tf_cast_dispatch": (
-        lambda tf: tf.cast(C(tf, R1), tf.float32),
-        "tf.cast does not dispatch on RaggedTensor (use map_flat_values(tf.cast, ...))"),
-    "tf_reduce_dispatch": (
-        lambda tf: tf.reduce_sum(C(tf, R1), axis=1),
-        "tf.reduce_* do not dispatch to ndflow.ragged.ragged_math yet"),
-    "is_tensor": (
-        lambda tf: tf.is_tensor(C(tf, R1)),
-        "tf.is_tensor is isinstance(x, Tensor) in ndflow's core"),
     "numpy_left_operand": (
         lambda tf: np.array([[1], [2], [3], [4]], np.int32) + C(tf, R1),
         "TF returns an object array of RaggedTensors; ndflow defers to rt.__radd__ and "

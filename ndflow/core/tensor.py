@@ -308,7 +308,8 @@ def _as_array(value, np_dtype):
 
 
 def is_tensor(x):
-    """Whether ``x`` is a tensor-like ndflow value: a Tensor or Variable, or a
-    ``tf.SparseTensor`` (whose class carries the ``_ndflow_sparse`` marker), as in
-    TensorFlow."""
-    return isinstance(x, Tensor) or getattr(type(x), "_ndflow_sparse", False)
+    """Whether ``x`` is a tensor-like ndflow value: a Tensor or Variable, a
+    ``tf.SparseTensor`` or a ``tf.RaggedTensor`` (their classes carry the
+    ``_ndflow_sparse`` / ``_ndflow_ragged`` markers), as in TensorFlow."""
+    return isinstance(x, Tensor) or getattr(type(x), "_ndflow_sparse", False) or \
+        getattr(type(x), "_ndflow_ragged", False)

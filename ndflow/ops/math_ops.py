@@ -158,11 +158,27 @@ class Atan2(Op):
                 multiply(dy, divide(negative(y), denom)) if self.needs_grad[1] else None)
 
 
+def _ragged(x):
+    """Whether ``x`` is a ``tf.RaggedTensor`` (its class carries the ``_ndflow_ragged``
+    marker, so that ops need not import ndflow.ragged, a layer above this one)."""
+    return getattr(type(x), "_ndflow_ragged", False)
+
+
+def _ragged_binary(fn, x, y):
+    """``fn(x, y)`` with a RaggedTensor on either side: applied to its flat values, the
+    other side broadcast against its rows, as TensorFlow's ragged dispatch does."""
+    if _ragged(x):
+        return x._ndflow_binary(fn, y, False)
+    return y._ndflow_binary(fn, x, True)
+
+
 def _binary(op_cls, opname):
     def fn(x, y, name=None):
         # fast path (the common case): two plain tensors of one dtype
         if type(x) is not Tensor or type(y) is not Tensor or \
                 x._value.dtype is not y._value.dtype:
+            if _ragged(x) or _ragged(y):
+                return _ragged_binary(fn, x, y)
             x, y = binary_args(x, y, opname)
         try:
             return execute(op_cls(), (x, y))
@@ -196,6 +212,8 @@ floor_div = floordiv
 
 def divide(x, y, name=None):
     """x / y; integer tensors are divided in float64 like TensorFlow's truediv."""
+    if (type(x) is not Tensor or type(y) is not Tensor) and (_ragged(x) or _ragged(y)):
+        return _ragged_binary(divide, x, y)
     x, y = binary_args(x, y, "divide")
     if x._value.dtype.kind in "iub":
         ft = np.float64 if x._value.dtype.itemsize >= 4 else np.float32
@@ -471,12 +489,17 @@ def _unary(op_cls, opname, float_only=False, sparse=False):
         # TensorFlow applies these zero-keeping ops to a SparseTensor's values and returns
         # a SparseTensor with the same indices; a dense tensor pays one type check
         def fn(x, name=None):
-            if type(x) is not Tensor and _is_sparse(x):
-                return x.with_values(fn(x.values))
+            if type(x) is not Tensor:
+                if _is_sparse(x):
+                    return x.with_values(fn(x.values))
+                if _ragged(x):
+                    return x.with_flat_values(fn(x.flat_values))
             x = _float_only(x, opname) if float_only else convert(x)
             return execute(op_cls(), (x,))
     else:
         def fn(x, name=None):
+            if type(x) is not Tensor and _ragged(x):   # element-wise on the flat values
+                return x.with_flat_values(fn(x.flat_values))
             x = _float_only(x, opname) if float_only else convert(x)
             return execute(op_cls(), (x,))
     fn.__name__ = opname
@@ -495,6 +518,8 @@ def abs(x, name=None):
     complex one.  A SparseTensor gives a SparseTensor of the absolute values."""
     if type(x) is not Tensor and _is_sparse(x):
         return x.with_values(abs(x.values))
+    if type(x) is not Tensor and _ragged(x):
+        return x.with_flat_values(abs(x.flat_values))
     x = convert(x)
     if x._value.dtype.kind == "c":
         from ndflow.ops.signal_ops import complex_abs
@@ -537,6 +562,8 @@ def _compare(np_fn, opname):
                {"forward": lambda self, x, y: np_fn(x, y)})
 
     def fn(x, y, name=None):
+        if (type(x) is not Tensor or type(y) is not Tensor) and (_ragged(x) or _ragged(y)):
+            return _ragged_binary(fn, x, y)
         x, y = binary_args(x, y, opname)
         return execute(cls(), (x, y))
     fn.__name__ = opname
@@ -675,6 +702,8 @@ def cast(x, dtype, name=None):
     if not isinstance(x, Tensor):
         if _is_sparse(x):
             return x.with_values(cast(x.values, dtype))
+        if _ragged(x):
+            return x.with_flat_values(cast(x.flat_values, dtype))
         return convert(x, dtype=d) if not isinstance(x, float) or d.kind not in "iu" \
             else wrap(np.asarray(x).astype(d))
     if x._value.dtype == d:

@@ -1,7 +1,8 @@
 """Reductions (``tf.reduce_*``, ``tf.math.argmax`` ...)."""
 import numpy as np
 
-from ndflow.ops._base import Op, execute, convert, wrap, normalize_axis, InvalidArgumentError
+from ndflow.ops._base import (Op, execute, convert, wrap, normalize_axis, InvalidArgumentError,
+                              Tensor)
 from ndflow.ops import math_ops as M
 from ndflow.ops import array_ops as A
 
@@ -123,8 +124,16 @@ class Prod(Op):
         return (M.multiply(dy, wrap(others)),)
 
 
+def _ragged_reduce(x, opname, axis, keepdims):
+    """A RaggedTensor reduces itself (ndflow.ragged.ragged_math), as TensorFlow's ragged
+    dispatch does; its class carries the ``_ndflow_reduce`` hook."""
+    return x._ndflow_reduce(opname[len("reduce_"):], axis, keepdims)
+
+
 def _reduce(op_cls, opname, float_result=False):
     def fn(input_tensor, axis=None, keepdims=False, name=None):
+        if type(input_tensor) is not Tensor and hasattr(type(input_tensor), "_ndflow_reduce"):
+            return _ragged_reduce(input_tensor, opname, axis, keepdims)
         x = convert(input_tensor)
         if x._value.dtype == np.bool_ and op_cls in (Sum, Mean, Prod):
             raise InvalidArgumentError("%s does not accept a bool tensor; cast it first, "
@@ -178,12 +187,16 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    if type(input_tensor) is not Tensor and hasattr(type(input_tensor), "_ndflow_reduce"):
+        return _ragged_reduce(input_tensor, "reduce_any", axis, keepdims)
     x = convert(input_tensor)
     return wrap(np.any(x._value, axis=normalize_axis(axis, x._value.ndim, "reduce_any"),
                        keepdims=keepdims))
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    if type(input_tensor) is not Tensor and hasattr(type(input_tensor), "_ndflow_reduce"):
+        return _ragged_reduce(input_tensor, "reduce_all", axis, keepdims)
     x = convert(input_tensor)
     return wrap(np.all(x._value, axis=normalize_axis(axis, x._value.ndim, "reduce_all"),
                        keepdims=keepdims))

@@ -213,8 +213,10 @@ class RaggedTensor:
     ``from_row_lengths``, ``from_value_rowids``, ``from_tensor`` ...), never directly.
     """
 
-    # dense Tensors' binary operators step aside for ours (ndflow/ops/overloads.py)
+    # dense Tensors' binary operators step aside for ours (ndflow/ops/overloads.py), and
+    # tf.math / tf.reduce_* functions hand RaggedTensors back to us (ndflow/ops/math_ops.py)
     _ndflow_defer_ops = True
+    _ndflow_ragged = True
 
     __slots__ = ("_values", "_row_splits", "_uniform", "__weakref__")
     # NumPy hands ``ndarray + rt`` to rt.__radd__ instead of looping over the array
@@ -827,6 +829,11 @@ class RaggedTensor:
     def __iter__(self):
         for i in range(self.nrows_int):
             yield self[i]
+
+    def _ndflow_binary(self, fn, other, reflected):
+        """``fn(self, other)`` (``fn(other, self)`` when ``reflected``) for a dense binary
+        function ``fn`` such as tf.math.add: applied to the flat values."""
+        return _binary(fn, getattr(fn, "__name__", "op"), reflected)(self, other)
 
     def _ndflow_reduce(self, kind, axis=None, keepdims=False):
         """``tf.reduce_<kind>(self, axis, keepdims)`` (kind: sum, mean, max, min, prod,
