@@ -4,5 +4,11 @@ from ndflow.ops.linalg_ops import (matmul, matvec, tensordot, einsum, inv, det, 
                                    matrix_transpose)
 from ndflow.ops.array_ops import eye
 
-adjoint = matrix_transpose
+
+
+def adjoint(matrix, name=None):
+    """The conjugate transpose of the last two axes (``tf.linalg.adjoint``)."""
+    return matrix_transpose(matrix, conjugate=True)
+
+
 from ndflow.ops.control_flow_ops import global_norm

@@ -107,6 +107,12 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     """Matrix product of the last two axes, batched and broadcast over the leading ones."""
     if type(a) is not Tensor or type(b) is not Tensor or a._value.dtype is not b._value.dtype:
         a, b = binary_args(a, b, "matmul")
+    if a._value.dtype.kind == "c":   # the adjoint is the conjugate transpose
+        from ndflow.ops.math_ops import conj
+        if adjoint_a:
+            a = conj(a)
+        if adjoint_b:
+            b = conj(b)
     ta = bool(transpose_a or adjoint_a)
     tb = bool(transpose_b or adjoint_b)
     sa, sb = a._value.shape, b._value.shape
@@ -132,12 +138,13 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
 
 
 def matrix_transpose(a, name=None, conjugate=False):
-    """Swap the last two axes (``tf.linalg.matrix_transpose``)."""
+    """Swap the last two axes (``tf.linalg.matrix_transpose``); ``conjugate=True`` also
+    conjugates a complex tensor (``tf.linalg.adjoint``)."""
     a = convert(a)
     if a._value.ndim < 2:
         raise InvalidArgumentError("matrix_transpose needs rank >= 2, got shape %s."
                                    % (tuple(a._value.shape),))
-    return _swap_last(a)
+    return _adjoint(a) if conjugate else _swap_last(a)
 
 
 def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False,
@@ -297,10 +304,16 @@ def _neg(x):
     return negative(x)
 
 
+def _adjoint(x):
+    """The conjugate transpose of the last two axes (the transpose for a real tensor)."""
+    from ndflow.ops.math_ops import conj
+    return conj(_swap_last(x))
+
+
 def inv(input, adjoint=False, name=None):
     x = _square_float(input, "linalg.inv")
     if adjoint:
-        x = _swap_last(x)
+        x = _adjoint(x)
     return execute(MatrixInverse(), (x,))
 
 
@@ -347,7 +360,7 @@ def solve(matrix, rhs, adjoint=False, name=None):
             "linalg.solve: rhs must have shape [..., %d, K] to match the matrix %s, got %s."
             % (a._value.shape[-1], tuple(a._value.shape), tuple(b._value.shape)))
     if adjoint:
-        a = _swap_last(a)
+        a = _adjoint(a)
     return execute(MatrixSolve(), (a, b))
 
 
