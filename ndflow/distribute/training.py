@@ -16,9 +16,21 @@ on a model compiled in the strategy's scope runs the same program in every proce
 * after each epoch the non-trainable float weights (e.g. BatchNormalization's moving
   statistics, updated from each replica's slice) are averaged over the replicas.
 
-``evaluate`` and ``predict`` are not split: every replica computes them on all the data
-(with identical weights, so with identical results).
+``evaluate`` and ``predict`` (and fit's validation) split every global batch the same
+way, each replica running its step on its own slice:
+
+* ``evaluate`` sums the metrics' state (totals and counts, confusion counts at each
+  threshold, weighted sums...) over the replicas after every batch, so every process
+  logs and returns the loss and metrics of all the data, as one process would;
+* ``predict`` gathers the replicas' outputs of every batch, in order, so every process
+  returns the predictions for all the data;
+* outside fit, they first give every replica rank 0's weights (when they differ) and
+  random state, as TensorFlow's mirrored variables would;
+* a replica whose slice is empty (a global batch smaller than num_replicas_in_sync)
+  runs its step on one sample and discards the result (its metric state is restored),
+  so that every replica builds the same model and metrics and joins every collective.
 """
+import hashlib
 import warnings
 
 import numpy as np
@@ -83,22 +95,25 @@ class DataParallelHooks(TrainerHooks):
         root_values, root_state = comm.bcast(payload)
         if comm.rank == 0:
             return
+        self._take_root_values(variables, root_values, "fit", "model and optimizer")
+        _random.set_state(root_state)
+
+    def _take_root_values(self, variables, root_values, what, kind):
+        rank = self._comm.rank
         if len(root_values) != len(variables):
             raise RuntimeError(
-                "fit (%s): replica %d has %d model and optimizer variables but replica 0 has "
-                "%d. Every process must build the same model and optimizer before fit (run "
-                "the same program in every process)." % (type(self.strategy).__name__,
-                                                        comm.rank, len(variables),
-                                                        len(root_values)))
+                "%s (%s): replica %d has %d %s variables but replica 0 has %d. Every process "
+                "must build the same %s before %s (run the same program in every process)."
+                % (what, type(self.strategy).__name__, rank, len(variables), kind,
+                   len(root_values), kind, what))
         for v, a in zip(variables, root_values):
             if a.shape != v._value.shape:
                 raise RuntimeError(
-                    "fit (%s): variable %r has shape %s on replica %d but %s on replica 0. "
+                    "%s (%s): variable %r has shape %s on replica %d but %s on replica 0. "
                     "Every process must build the same model." % (
-                        type(self.strategy).__name__, getattr(v, "name", "?"),
-                        v._value.shape, comm.rank, a.shape))
+                        what, type(self.strategy).__name__, getattr(v, "name", "?"),
+                        v._value.shape, rank, a.shape))
             v._value = np.array(a, dtype=v._value.dtype, copy=True)
-        _random.set_state(root_state)
 
     # ---- each step ----
     def shard(self, data):
@@ -172,12 +187,18 @@ class DataParallelHooks(TrainerHooks):
         """The loss and metrics of the global batch, on every replica."""
         if not isinstance(logs, dict):
             return logs
-        comm = self._comm
         if self._check_pending:
             self._check_pending = False
             self._check_in_step(model)
+        return self._reduce_logs(model, logs, 1.0)
+
+    def _reduce_logs(self, model, logs, weight):
+        """Each metric's result from its state summed over the replicas; any other value
+        averaged over the replicas, each weighted by ``weight`` (this replica's)."""
+        comm = self._comm
         state = _unique([v for m in model.metrics for v in m.variables])
-        local_results = model.get_metrics_result()
+        with np.errstate(divide="ignore", invalid="ignore"):   # e.g. 0/0 on an empty slice
+            local_results = model.get_metrics_result()
         keys, vals = [], []
         for k, v in logs.items():
             a = _arr(v)
@@ -185,8 +206,11 @@ class DataParallelHooks(TrainerHooks):
                 keys.append(k)
                 vals.append(a)
         parts = [np.asarray(v._value, np.float64).ravel() for v in state]
-        parts += [np.asarray(a, np.float64).ravel() for a in vals]
-        total = comm.allreduce_sum(np.concatenate(parts) if parts else np.zeros(0))
+        parts += [np.asarray(a, np.float64).ravel() * weight if weight
+                  else np.zeros(a.size) for a in vals]   # (a NaN from no samples adds 0)
+        parts.append(np.array([weight], np.float64))
+        total = comm.allreduce_sum(np.concatenate(parts))
+        total_weight = total[-1]
         saved = [v._value for v in state]
         pos = 0
         for v in state:
@@ -206,7 +230,7 @@ class DataParallelHooks(TrainerHooks):
             if k in global_results and k in local_results and _same(a, local_results[k]):
                 out[k] = global_results[k]          # a metric's result: from the summed state
             else:                                   # any other value: the replicas' mean
-                out[k] = _wrap((summed / comm.size).reshape(a.shape).astype(
+                out[k] = _wrap((summed / total_weight).reshape(a.shape).astype(
                     a.dtype if a.dtype.kind == "f" else np.float64))
         return out
 
@@ -227,6 +251,76 @@ class DataParallelHooks(TrainerHooks):
             "`grads = tf.distribute.get_replica_context().all_reduce('MEAN', grads)` then "
             "`self.optimizer.apply_gradients(zip(grads, variables), "
             "skip_gradients_aggregation=True)`." % type(self.strategy).__name__)
+
+    # ---- evaluate and predict ----
+    def begin_inference(self, model, data=None, what="evaluate"):
+        """Start of ``evaluate`` / ``predict``: outside fit (which keeps the replicas
+        identical), every replica takes rank 0's random state, and its weights if any
+        replica's differ."""
+        self._inference_what = what
+        self._inference_presharded = _per_replica(data)
+        self._inference_local_n = None
+        self._inference_saved = None
+        if model.__dict__.get("_in_fit"):
+            return
+        comm = self._comm
+        variables = _unique(list(model.variables))
+        same = len(set(comm.allgather(_fingerprint(variables)))) == 1
+        payload = None
+        if comm.rank == 0:
+            payload = (None if same else [v._value for v in variables], _random.get_state())
+        root_values, root_state = comm.bcast(payload)
+        if comm.rank == 0:
+            return
+        if root_values is not None:
+            self._take_root_values(variables, root_values, what, "model")
+        _random.set_state(root_state)
+
+    def shard_inference(self, model, data):
+        """This replica's slice of a global batch.  An empty slice is replaced by the
+        batch's first sample (an empty batch of a distributed dataset is kept), whose
+        step is then forgotten (``reduce_test_logs``, ``gather_predictions``)."""
+        comm, what = self._comm, self._inference_what
+        if self._inference_presharded:
+            self._inference_local_n = input_lib.leading_size(data, what)
+        else:
+            n = input_lib.leading_size(data, what)
+            start, stop = input_lib.split_bounds(n, comm.size, comm.rank)
+            self._inference_local_n = stop - start
+            if stop == start:
+                start, stop = 0, 1
+            data = input_lib.take_slice(data, start, stop)
+        if self._inference_local_n == 0:
+            self._inference_saved = {id(v): (v, np.array(v._value, copy=True))
+                                     for m in model.metrics for v in m.variables}
+        return data
+
+    def reduce_test_logs(self, model, logs):
+        """The loss and metrics of every batch so far over all replicas, on every replica."""
+        saved, self._inference_saved = self._inference_saved, None
+        if saved is not None:   # the step ran on a stand-in sample: undo its updates
+            for m in model.metrics:
+                if any(id(v) not in saved for v in m.variables):
+                    m.reset_state()     # built by that step: back to its initial state
+            for v, value in saved.values():
+                v._value = value
+            if isinstance(logs, dict):
+                with np.errstate(divide="ignore", invalid="ignore"):   # (no samples)
+                    results = model.get_metrics_result()
+                logs = {k: results.get(k, v) for k, v in logs.items()}
+        if not isinstance(logs, dict):
+            return logs
+        return self._reduce_logs(model, logs, float(self._inference_local_n))
+
+    def gather_predictions(self, outputs):
+        """The outputs for the whole global batch (every replica's slice, in order)."""
+        local = None
+        if self._inference_local_n:
+            local = _to_numpy(outputs)
+        parts = [p for p in self._comm.allgather(local) if p is not None]
+        if not parts:
+            return outputs
+        return _concat_wrapped(parts)
 
     # ---- end of each epoch ----
     def end_epoch(self, model):
@@ -252,3 +346,39 @@ def _same(a, b):
         return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
     except TypeError:
         return bool(np.array_equal(a, b))
+
+
+def _per_replica(data):
+    """Whether ``data`` (or the dataset an adapter reads) already yields this replica's
+    batches (``strategy.experimental_distribute_dataset``)."""
+    return bool(getattr(data, "_ndflow_per_replica", False) or
+                getattr(getattr(data, "dataset", None), "_ndflow_per_replica", False))
+
+
+def _fingerprint(variables):
+    h = hashlib.blake2b(digest_size=16)
+    for v in variables:
+        a = np.ascontiguousarray(v._value)
+        h.update(("%s%s" % (a.dtype.str, a.shape)).encode())
+        h.update(a.reshape(-1).view(np.uint8))
+    return h.digest()
+
+
+def _to_numpy(s):
+    if isinstance(s, Tensor):
+        return s._value
+    if isinstance(s, dict):
+        return {k: _to_numpy(v) for k, v in s.items()}
+    if isinstance(s, (list, tuple)):
+        return type(s)(_to_numpy(v) for v in s)
+    return np.asarray(s)
+
+
+def _concat_wrapped(parts):
+    """The replicas' output structures joined along the batch dimension, as Tensors."""
+    first = parts[0]
+    if isinstance(first, dict):
+        return {k: _concat_wrapped([p[k] for p in parts]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concat_wrapped([p[i] for p in parts]) for i in range(len(first)))
+    return _wrap(np.concatenate(parts, axis=0))

@@ -11,6 +11,13 @@ remembers the hooks of the scope it runs in; ``fit`` calls them around each step
     logs = hooks.reduce_logs(model, logs)      # loss/metrics over all replicas
     hooks.end_epoch(model)            # e.g. average the non-trainable statistics
 
+``evaluate`` and ``predict`` (fit's validation too) split the batches the same way:
+
+    hooks.begin_inference(model, adapter, "evaluate")   # rank 0's weights everywhere
+    data = hooks.shard_inference(model, data)           # this replica's part (never None)
+    logs = hooks.reduce_test_logs(model, logs)          # evaluate: loss/metrics of all
+    outputs = hooks.gather_predictions(outputs)         # predict: the whole batch, in order
+
 With one replica (the default, ``OneDeviceStrategy``, ``MirroredStrategy`` on one device)
 ``for_fit`` returns ``None`` and the trainer runs exactly as without a strategy.
 """
@@ -36,6 +43,18 @@ class TrainerHooks:
 
     def end_epoch(self, model):
         pass
+
+    def begin_inference(self, model, data=None, what="evaluate"):
+        pass
+
+    def shard_inference(self, model, data):
+        return data
+
+    def reduce_test_logs(self, model, logs):
+        return logs
+
+    def gather_predictions(self, outputs):
+        return outputs
 
     def replica_gradients(self, grads):
         """For ``Optimizer.apply_gradients`` called inside a replica function: the
@@ -78,7 +97,8 @@ def current_replica():
 
 
 def for_fit(model):
-    """The hooks ``fit`` must call for ``model``, or None when it trains as one replica.
+    """The hooks ``fit``, ``evaluate`` and ``predict`` must call for ``model``, or None
+    when it runs as one replica.
 
     The strategy is the one whose scope was open when the model was compiled, else the
     one whose scope is open now."""

@@ -526,12 +526,19 @@ class Trainer:
                                      verbose=verbose, epochs=1, steps=adapter.steps)
         test_fn = self.make_test_function()
         plain = _needs_plain_logs(callbacks)
+        dist = distribution.for_fit(self)   # None: one replica
+        if dist is not None:
+            dist.begin_inference(self, adapter, "evaluate")
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = None
         for step, data in enumerate(adapter):
             callbacks.on_test_batch_begin(step)
+            if dist is not None:   # this replica's share of the global batch
+                data = dist.shard_inference(self, data)
             logs = _flat_logs(test_fn(data))
+            if dist is not None:   # the loss and metrics over all replicas
+                logs = dist.reduce_test_logs(self, logs)
             callbacks.on_test_batch_end(step, _logs_to_python(logs) if plain else logs)
         logs = _logs_to_python(logs if logs is not None else self.get_metrics_result())
         callbacks.on_test_end(logs)
@@ -559,11 +566,18 @@ class Trainer:
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=1, steps=adapter.steps)
         predict_fn = self.make_predict_function()
+        dist = distribution.for_fit(self)   # None: one replica
+        if dist is not None:
+            dist.begin_inference(self, adapter, "predict")
         callbacks.on_predict_begin()
         outputs = []
         for step, data in enumerate(adapter):
             callbacks.on_predict_batch_begin(step)
+            if dist is not None:   # this replica's share of the global batch
+                data = dist.shard_inference(self, data)
             batch_out = predict_fn(data)
+            if dist is not None:   # the outputs of the whole batch, in order
+                batch_out = dist.gather_predictions(batch_out)
             outputs.append(_structure_to_numpy(batch_out))
             callbacks.on_predict_batch_end(step, {"outputs": batch_out})
         callbacks.on_predict_end()
