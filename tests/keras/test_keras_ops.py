@@ -670,8 +670,10 @@ def test_functional_model_with_ops_trains_and_predicts():
     close(model.predict(x, verbose=0), want, rtol=1e-4, atol=1e-4)
 
 
-def test_saving_a_model_with_op_layers_says_it_is_unsupported(tmp_path):
+def test_a_model_with_op_layers_saves_and_loads(tmp_path):
     inp = keras.Input((3,))
     model = keras.Model(inp, ops.mean(inp, axis=-1))
-    with pytest.raises(NotImplementedError, match="cannot be saved"):
-        model.save(str(tmp_path / "m.keras"))
+    model.save(str(tmp_path / "m.keras"))
+    loaded = keras.models.load_model(str(tmp_path / "m.keras"))
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), x.mean(axis=-1))

@@ -12,7 +12,8 @@ from ndflow.core.tensor import Tensor, convert_to_tensor
 from ndflow.keras.engine import naming
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras.engine.model import Model
-from ndflow.keras.engine.keras_tensor import KerasTensor, flatten, map_structure
+from ndflow.keras.engine.keras_tensor import (KerasTensor, flatten, map_structure,
+                                              encode_constant, decode_constant)
 from ndflow.keras.engine.fusion import runs_with_next
 
 
@@ -313,8 +314,16 @@ class Functional(Model):
                         return {"class_name": "__keras_tensor__",
                                 "config": {"shape": list(v._shape), "dtype": v._dtype.name,
                                            "keras_history": self._tensor_ref(v)}}
+                    if isinstance(v, (slice, tuple, np.ndarray)) or v is Ellipsis:
+                        return encode_constant(v)   # an op layer's argument (x[:, 0])
                     return _plain(v)
-                nodes.append({"args": [map_structure(ref, a) for a in node.call_args],
+                def arg(a):
+                    # a constant tuple (an index such as x[:, 0]) stays one tuple
+                    if isinstance(a, tuple) and not any(isinstance(t, KerasTensor)
+                                                        for t in flatten(a)):
+                        return encode_constant(a)
+                    return map_structure(ref, a)
+                nodes.append({"args": [arg(a) for a in node.call_args],
                               "kwargs": {k: map_structure(ref, v)
                                          for k, v in node.call_kwargs.items()}})
             cfg["inbound_nodes"] = nodes
@@ -440,6 +449,13 @@ def rebuild_graph(config, custom_objects=None):
     def resolve_arg(v):
         if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
             return lookup(v["config"]["keras_history"])
+        if isinstance(v, tuple):   # a __tuple__ marker the config reader decoded
+            return tuple(resolve_arg(x) for x in v)
+        if isinstance(v, dict) and v.get("class_name") in ("__slice__", "__ellipsis__",
+                                                           "__tuple__", "__numpy__"):
+            if v["class_name"] == "__tuple__":
+                return tuple(resolve_arg(x) for x in v["config"]["value"])
+            return decode_constant(v)
         if isinstance(v, dict):
             return {k: resolve_arg(x) for k, x in v.items()}
         if isinstance(v, list):

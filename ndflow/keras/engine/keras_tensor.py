@@ -167,21 +167,142 @@ def _ops():
 
 
 def _op(fn, name, *args):
-    return OpLayer(fn, name)(*args)
+    return OpLayer(fn, name, op=("operator", name))(*args)
+
+
+# ---- op layers: functions applied to KerasTensors, and how they are saved ----------------
+#
+# A config names an op layer's function by an allowed name only: one of the operators
+# below, or a public ``keras.ops`` function.  Its constant arguments are plain values;
+# slices, tuples, Ellipsis and NumPy arrays are encoded (``encode_constant``) so that the
+# config stays JSON.  Nothing read from a file is ever imported or evaluated.
+
+def _operators():
+    from ndflow.ops import math_ops as M, array_ops as A, linalg_ops as L
+    return {"add": M.add, "subtract": M.subtract, "multiply": M.multiply,
+            "truediv": M.divide, "floordiv": M.floordiv, "floormod": M.floormod,
+            "pow": M.pow, "negative": M.negative, "abs": M.abs, "matmul": L.matmul,
+            "getitem": A.getitem, "less": M.less, "less_equal": M.less_equal,
+            "greater": M.greater, "greater_equal": M.greater_equal}
+
+
+def _keras_op(name):
+    from ndflow.keras import ops
+    fn = getattr(ops, name, None) if isinstance(name, str) and not name.startswith("_") \
+        else None
+    if fn is None or not getattr(fn, "_keras_op", False):
+        raise ValueError("Cannot rebuild an op layer from its config: %r is not a keras.ops "
+                         "function." % (name,))
+    return fn
+
+
+class _Unencodable(Exception):
+    pass
+
+
+def encode_constant(v, tensor_index=None):
+    """A JSON-able form of an op layer's constant argument (``tensor_index`` maps the
+    ids of KerasTensors to placeholders, for keras.ops layers).  Tuples and arrays use
+    the markers of Keras' own configs (``__tuple__``, ``__numpy__``)."""
+    import numpy as np
+    if tensor_index is not None and isinstance(v, KerasTensor):
+        return {"class_name": "__op_input__", "config": tensor_index[id(v)]}
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(v, slice):
+        return {"class_name": "__slice__", "config": {
+            "start": encode_constant(v.start), "stop": encode_constant(v.stop),
+            "step": encode_constant(v.step)}}
+    if isinstance(v, tuple):
+        return {"class_name": "__tuple__",
+                "config": {"value": [encode_constant(x, tensor_index) for x in v]}}
+    if isinstance(v, list):
+        return [encode_constant(x, tensor_index) for x in v]
+    if isinstance(v, dict) and all(isinstance(k, str) for k in v) and "class_name" not in v:
+        return {k: encode_constant(x, tensor_index) for k, x in v.items()}
+    if isinstance(v, np.ndarray) and v.dtype.kind in "biuf":
+        return {"class_name": "__numpy__", "config": {"value": v.tolist(),
+                                                      "dtype": v.dtype.name}}
+    if hasattr(v, "_np") and hasattr(v, "name"):   # an ndflow DType
+        return v.name
+    raise _Unencodable(type(v).__name__)
+
+
+def decode_constant(v, tensors=None):
+    """Inverse of ``encode_constant`` (``tensors``: the values of the placeholders)."""
+    import numpy as np
+    if isinstance(v, list):
+        return [decode_constant(x, tensors) for x in v]
+    if isinstance(v, tuple):   # already decoded by the config reader
+        return tuple(decode_constant(x, tensors) for x in v)
+    if not isinstance(v, dict):
+        return v
+    kind, c = v.get("class_name"), v.get("config")
+    if kind == "__op_input__" and tensors is not None:
+        return tensors[c]
+    if kind == "__ellipsis__":
+        return Ellipsis
+    if kind == "__slice__":
+        return slice(decode_constant(c["start"]), decode_constant(c["stop"]),
+                     decode_constant(c["step"]))
+    if kind == "__tuple__":
+        return tuple(decode_constant(x, tensors) for x in c["value"])
+    if kind == "__numpy__":
+        dtype = np.dtype(str(c["dtype"]))
+        if dtype.kind not in "biuf":
+            raise ValueError("An op layer's saved array has dtype %r; only numeric arrays "
+                             "can be loaded." % dtype.name)
+        return np.asarray(c["value"], dtype=dtype)
+    return {k: decode_constant(x, tensors) for k, x in v.items()}
 
 
 def _make_op_layer_class():
     from ndflow.keras.engine.layer import Layer
 
-    class _OpLayer(Layer):
-        """Wraps one tensor function applied to KerasTensors (``x + 1``, ``x[:, 0]``)."""
+    class OpLayer(Layer):
+        """Wraps one tensor function applied to KerasTensors (``x + 1``, ``x[:, 0]``,
+        ``keras.ops.mean(x, axis=1)``).  ``op`` names the function for saving:
+        ``("operator", name)`` (called with the node's arguments) or ``("keras.ops",
+        name)`` with ``arguments`` = the encoded (args, kwargs) whose KerasTensor
+        placeholders are filled from the list of tensors the node passes."""
 
-        def __init__(self, function=None, op_name="op", **kwargs):
+        def __init__(self, function=None, op_name="op", op=None, arguments=None, **kwargs):
             from ndflow.keras.engine import naming
+            op_name = op[1] if op is not None else op_name
             kwargs.setdefault("name", naming.unique_name("tf_op_" + op_name))
             super().__init__(**kwargs)
+            self.op = None if op is None else tuple(op)
+            self.arguments = arguments
+            if function is None:
+                function = self._rebuild_function()
             self.function = function
             self.op_name = op_name
+
+        def _rebuild_function(self):
+            if self.op is None or len(self.op) != 2:
+                raise ValueError("Cannot rebuild op layer %r: its config names no op."
+                                 % self.name)
+            kind, name = self.op
+            if kind == "operator":
+                fn = _operators().get(name)
+                if fn is None:
+                    raise ValueError("Cannot rebuild op layer %r: unknown operator %r."
+                                     % (self.name, name))
+                return fn
+            if kind == "keras.ops":
+                fn = _keras_op(name)
+                args, kwargs = self.arguments
+
+                def call(tensors):
+                    return fn(*decode_constant(args, tensors),
+                              **decode_constant(kwargs, tensors))
+                return call
+            raise ValueError("Cannot rebuild op layer %r: unknown op kind %r."
+                             % (self.name, kind))
 
         def call(self, *args):
             return self.function(*args)
@@ -190,21 +311,30 @@ def _make_op_layer_class():
             return False
 
         def get_config(self):
-            raise NotImplementedError(
-                "Layer %r applies a Python operator to a symbolic tensor and cannot be "
-                "saved to a config. Write the operation as a Lambda layer or a Layer "
-                "subclass to save the model." % self.name)
+            if self.op is None or (self.op[0] == "keras.ops" and self.arguments is None):
+                raise NotImplementedError(
+                    "Layer %r applies %s to a symbolic tensor with arguments that cannot be "
+                    "written to a config. Write the operation as a Layer subclass (or a "
+                    "Lambda layer) to save the model." % (self.name, self.op_name))
+            config = super().get_config()
+            config.update({"op": list(self.op), "arguments": self.arguments})
+            return config
 
-    return _OpLayer
+    return OpLayer
 
 
 _op_layer_cls = []
 
 
-def OpLayer(fn, name):
+def op_layer_class():
+    """The op layer class (made on first use: it subclasses Layer)."""
     if not _op_layer_cls:
         _op_layer_cls.append(_make_op_layer_class())
-    return _op_layer_cls[0](fn, name)
+    return _op_layer_cls[0]
+
+
+def OpLayer(fn, name, op=None, arguments=None):
+    return op_layer_class()(fn, name, op=op, arguments=arguments)
 
 
 # ---- structure helpers ---------------------------------------------------------------

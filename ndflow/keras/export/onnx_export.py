@@ -253,7 +253,7 @@ class _Converter:
                     "the model's inputs)." % (layer.name, t.name))
         extra = list(node.call_args[1:]) + [
             v for k, v in node.call_kwargs.items() if k not in ("training",)]
-        if type(layer).__name__ != "_OpLayer" and any(
+        if type(layer).__name__ != "OpLayer" and any(
                 isinstance(v, KerasTensor) for v in flatten(extra)):
             keys = [k for k, v in node.call_kwargs.items() if any(
                 isinstance(t, KerasTensor) for t in flatten([v]))]
@@ -268,7 +268,7 @@ class _Converter:
         masked_in = any(id(t) in self.masked for t in node.input_tensors)
         if isinstance(layer, Functional) and layer._is_graph_network:
             outs = self.inline_functional(layer, node)
-        elif type(layer).__name__ == "_OpLayer":
+        elif type(layer).__name__ == "OpLayer":
             outs = [_op_layer(self, layer, node)]
         else:
             conv = _lookup(layer)

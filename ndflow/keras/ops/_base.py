@@ -403,7 +403,8 @@ def symbolic_apply(fn, name, args, kwargs):
     """Record ``fn(*args, **kwargs)`` on KerasTensors as an op layer of the Functional graph;
     returns KerasTensors of the inferred shapes and dtypes."""
     from ndflow.keras.engine.keras_tensor import (KerasTensor, OpLayer, map_structure,
-                                                  shape_structure)
+                                                  shape_structure, encode_constant,
+                                                  _Unencodable)
     from ndflow.keras.engine.node import Node
     kts = []
     seen = set()
@@ -426,7 +427,13 @@ def symbolic_apply(fn, name, args, kwargs):
         return fn(*[map_structure(sub, a) for a in args],
                   **{k: map_structure(sub, v) for k, v in kwargs.items()})
 
-    layer = OpLayer(call, name)
+    try:   # what a config needs to rebuild the call (None: not savable)
+        index = {id(k): i for i, k in enumerate(kts)}
+        arguments = ([encode_constant(a, index) for a in args],
+                     {k: encode_constant(v, index) for k, v in kwargs.items()})
+    except _Unencodable:
+        arguments = None
+    layer = OpLayer(call, name, op=("keras.ops", name), arguments=arguments)
     layer._maybe_build_symbolic(shape_structure(kts))
     outputs = _infer_outputs(call, kts, name)
     Node(layer, (kts,), {}, outputs)

@@ -239,6 +239,9 @@ def find_builtin(name, kinds=None, want_function=False):
         obj = _public_member(*_ALIASES[name])
         if obj is not None:
             return obj
+    if name == "OpLayer" and not want_function:   # x + 1, keras.ops.mean(x) in a graph
+        from ndflow.keras.engine.keras_tensor import op_layer_class
+        return op_layer_class()
     order = [k for k in (kinds or ()) if k in BUILTIN_NAMESPACES]
     order += [k for k in BUILTIN_NAMESPACES if k not in order]
     for kind in order:

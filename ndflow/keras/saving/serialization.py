@@ -185,7 +185,9 @@ def serialize_keras_object(obj):
     cls = type(obj)
     try:
         config = obj.get_config()
-    except NotImplementedError:
+    except NotImplementedError as e:
+        if str(e) and "get_config() is not implemented" not in str(e):
+            raise   # a specific explanation from a layer inside (e.g. an op layer)
         raise NotImplementedError(
             "%s.get_config() is not implemented, so this object cannot be saved. Implement "
             "get_config() returning the constructor arguments (and register the class with "
