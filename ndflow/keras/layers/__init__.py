@@ -114,6 +114,9 @@ _TABLE = {
     "ConvLSTM3D": _L + ".conv_recurrent",
     # more Keras 3 augmentation (preprocessing_augment2)
     "RandAugment": _L + ".preprocessing_augment2",
+    # AugMix, RandomElasticTransform (preprocessing_augment3)
+    "AugMix": _L + ".preprocessing_augment3",
+    "RandomElasticTransform": _L + ".preprocessing_augment3",
 }
 
 __getattr__ = lazy_getattr(globals(), _TABLE)

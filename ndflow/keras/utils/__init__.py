@@ -12,6 +12,7 @@ _TABLE = {
     "image_dataset_from_directory": _U + ".dataset_utils",
     "text_dataset_from_directory": _U + ".dataset_utils",
     "split_dataset": _U + ".dataset_utils",
+    "audio_dataset_from_directory": _U + ".audio_dataset",
     "get_file": _U + ".file_utils",
     "load_img": _U + ".image_utils", "img_to_array": _U + ".image_utils",
     "array_to_img": _U + ".image_utils", "save_img": _U + ".image_utils",
