@@ -71,7 +71,8 @@ _LAZY = {"keras": "ndflow.keras", "data": "ndflow.data", "tuner": "ndflow.tuner"
 # classes at the top of tf that live in a lazy namespace: name -> (module, attribute)
 _LAZY_CLASSES = {"SparseTensor": ("ndflow.sparse", "SparseTensor"),
                  "SparseTensorSpec": ("ndflow.sparse", "SparseTensorSpec"),
-                 "RaggedTensor": ("ndflow.ragged", "RaggedTensor")}
+                 "RaggedTensor": ("ndflow.ragged", "RaggedTensor"),
+                 "RaggedTensorSpec": ("ndflow.ragged", "RaggedTensorSpec")}
 
 
 def __getattr__(name):

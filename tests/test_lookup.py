@@ -158,9 +158,17 @@ def test_unsupported_key_value_dtypes():
 def test_static_ragged_lookup():
     t = L.StaticHashTable(kv(), -1)
     out = t.lookup(tf.strings.split(tf.constant(["a b", "", "z c a"])))
-    assert isinstance(out, tf.strings.RaggedList)
+    # TF 2.21: a RaggedTensor with the keys' row partition (int64 row_splits)
+    assert isinstance(out, tf.RaggedTensor) and out.row_splits.dtype == tf.int64
     assert out.to_list() == [[1, 2], [], [-1, 3, 1]]
     assert out.dtype == tf.int32
+    deep = t.lookup(tf.strings.split(tf.constant([["a b", ""], ["c", "zz"]])))
+    assert isinstance(deep, tf.RaggedTensor) and deep.shape.as_list() == [2, 2, None]
+    assert deep.to_list() == [[[1, 2], []], [[3], [-1]]]
+    # a legacy RaggedList of rows comes back as a RaggedTensor too
+    rows = tf.strings.RaggedList([tf.constant(["a", "z"]), tf.constant(["c"])])
+    got = t.lookup(rows)
+    assert isinstance(got, tf.RaggedTensor) and got.to_list() == [[1, -1], [3]]
 
 
 # ---- StaticVocabularyTable ----------------------------------------------------------------

@@ -770,7 +770,8 @@ def test_stack_dynamic_partitions():
 
 def test_ragged_list_converts_everywhere():
     words = tf.strings.split(tf.constant(["a b c", "d e", ""]))
-    assert isinstance(words, RaggedList)
+    # tf.strings.split now returns a RaggedTensor (it returned a RaggedList before)
+    assert isinstance(words, tf.RaggedTensor)
     rt = tf.ragged.constant(words)
     assert_ragged(rt, [["a", "b", "c"], ["d", "e"], []], tf.string, [3, None])
     assert tf.ragged.map_flat_values(tf.strings.upper, words).to_list() == \
@@ -942,3 +943,66 @@ def test_dense_tensor_on_the_left_of_an_operator():
     assert (tf.constant(1.0) - rt).to_list() == [[0.0, -1.0], [-2.0]]
     assert (tf.constant([[1.0], [3.0]]) == rt).to_list() == [[True, False], [True]]
     assert (tf.constant([[1.0], [3.0]]) < rt).to_list() == [[False, True], [False]]
+
+
+# ---- RaggedTensorSpec and tf.data with RaggedTensor elements ------------------------
+# expected specs and values from TF 2.21 (bytes shown decoded)
+
+def test_ragged_tensor_spec():
+    from ndflow.ragged import RaggedTensorSpec
+    spec = RaggedTensorSpec([None, None], tf.string)
+    assert spec.ragged_rank == 1 and spec.row_splits_dtype == tf.int64
+    assert repr(spec) == "RaggedTensorSpec(TensorShape([None, None]), tf.string, 1, tf.int64)"
+    assert spec == RaggedTensorSpec([None, None], tf.string, 1, tf.int64)
+    assert spec != RaggedTensorSpec([None, None], tf.string, 1, tf.int32)
+    got = RaggedTensorSpec.from_value(tf.ragged.constant([[[1, 2]], [[3]]]))
+    assert repr(got) == "RaggedTensorSpec(TensorShape([2, None, None]), tf.int32, 2, tf.int64)"
+    assert spec.is_compatible_with(tf.strings.split(["a b"]))
+    assert not spec.is_compatible_with(tf.constant(["a"]))
+    with pytest.raises(ValueError, match="ragged_rank"):
+        RaggedTensorSpec([None, None], tf.string, ragged_rank=2)
+
+
+def test_dataset_of_split_results():
+    from ndflow.ragged import RaggedTensorSpec
+    ds = tf.data.Dataset.from_tensor_slices(["a b", "c", "d e f", "g"]).batch(2).map(
+        tf.strings.split)
+    assert ds.element_spec == RaggedTensorSpec([None, None], tf.string, 1, tf.int64)
+    got = list(ds)
+    assert all(isinstance(x, tf.RaggedTensor) for x in got)
+    assert [x.to_list() for x in got] == [[["a", "b"], ["c"]], [["d", "e", "f"], ["g"]]]
+    arrays = list(ds.as_numpy_iterator())
+    assert [[r.tolist() for r in a] for a in arrays] == [[["a", "b"], ["c"]],
+                                                        [["d", "e", "f"], ["g"]]]
+    # batching RaggedTensors adds a uniform dimension: ragged_rank 2
+    b = ds.batch(2)
+    assert b.element_spec == RaggedTensorSpec([None, None, None], tf.string, 2, tf.int64)
+    assert [x.to_list() for x in b] == [[[["a", "b"], ["c"]], [["d", "e", "f"], ["g"]]]]
+    # unbatching gives the rows (TF's spec: ragged_rank 0, the rows are dense tensors)
+    ub = ds.unbatch()
+    assert ub.element_spec == RaggedTensorSpec([None], tf.string, 0, tf.int64)
+    assert [x.numpy().tolist() for x in ub] == [["a", "b"], ["c"], ["d", "e", "f"], ["g"]]
+    with pytest.raises(TypeError, match="padded_batch"):
+        ds.padded_batch(2)
+
+
+def test_dataset_slices_of_a_ragged_tensor():
+    from ndflow.ragged import RaggedTensorSpec
+    rt = tf.ragged.constant([[1, 2], [3], [4, 5, 6]])
+    s = tf.data.Dataset.from_tensor_slices(rt)
+    assert s.element_spec == RaggedTensorSpec([None], tf.int32, 0, tf.int64)
+    assert [x.numpy().tolist() for x in s] == [[1, 2], [3], [4, 5, 6]]
+    assert [x.to_list() for x in s.batch(2)] == [[[1, 2], [3]], [[4, 5, 6]]]
+    one = tf.data.Dataset.from_tensors(rt)
+    assert one.element_spec == RaggedTensorSpec([3, None], tf.int32, 1, tf.int64)
+    pairs = tf.data.Dataset.from_tensor_slices((tf.ragged.constant([[[1], [2]], [[3]]]),
+                                                [0, 1]))
+    assert pairs.element_spec[0] == RaggedTensorSpec([None, None], tf.int32, 1, tf.int64)
+    assert [(x.to_list(), int(y)) for x, y in pairs] == [([[1], [2]], 0), ([[3]], 1)]
+
+
+def test_lookup_in_a_dataset_map():
+    layer = tf.keras.layers.StringLookup(vocabulary=["a", "b"])
+    ds = tf.data.Dataset.from_tensor_slices(["a b", "c a"]).batch(2).map(
+        lambda x: layer(tf.strings.split(x)))
+    assert [x.to_list() for x in ds] == [[[1, 2], [0, 1]]]

@@ -208,8 +208,16 @@ def test_reduce_join_errors():
         S.reduce_join("abc", axis=0)
     with pytest.raises(InvalidArgumentError, match="axis 0 is listed twice"):
         S.reduce_join([["a", "b"], ["c", "d"]], axis=[0, 0])
-    with pytest.raises(InvalidArgumentError, match="only be joined along its last axis"):
-        S.reduce_join(S.split(["a b", "c"]), axis=0)
+    # TF 2.21: reduce_join(split(["a b", "c"]), axis=0) -> [b'ac', b'b'], axis=None -> b'abc'
+    check_str(S.reduce_join(S.split(["a b", "c"]), axis=0), ["ac", "b"], (2,))
+    check_str(S.reduce_join(S.split(["a b", "c"]), separator="-"), "a-b-c", ())
+    # TF 2.21: axis=1 of split([["a b", "c"], ["d", "e"]]) -> [[b'ac', b'b'], [b'de']]
+    got = S.reduce_join(S.split([["a b", "c"], ["d", "e"]]), axis=1)
+    assert isinstance(got, tf.RaggedTensor) and got.to_list() == [["ac", "b"], ["de"]]
+    with pytest.raises(InvalidArgumentError, match="joins a RaggedTensor along its last axis"):
+        S.reduce_join(S.split([["a b", "c"], ["d", "e"]]), axis=0)
+    with pytest.raises(InvalidArgumentError, match="keepdims=True is not supported"):
+        S.reduce_join(S.split(["a b", "c"]), axis=-1, keepdims=True)
 
 
 def test_unsorted_segment_join():
@@ -254,10 +262,13 @@ def test_split_scalar_gives_a_tensor():
     check_str(S.split("   ", maxsplit=0), ["   "])
 
 
-def test_split_returns_ragged_list():
-    # TF returns a RaggedTensor [[b'hello', b'world'], [b'a'], []]
+def test_split_returns_ragged_tensor():
+    # TF returns a RaggedTensor [[b'hello', b'world'], [b'a'], []], shape (3, None),
+    # ragged_rank 1, row_splits int64
     r = S.split(["hello world", "a", ""])
-    assert isinstance(r, RaggedList) and isinstance(r, list) and len(r) == 3
+    assert isinstance(r, tf.RaggedTensor) and r.ragged_rank == 1
+    assert r.row_splits.dtype == tf.int64 and val(r.row_splits) == [0, 2, 3, 3]
+    assert int(r.nrows()) == 3
     for row in r:
         assert isinstance(row, tf.Tensor) and row.dtype == tf.string and row.ndim == 1
     assert r.to_list() == [["hello", "world"], ["a"], []]
@@ -273,7 +284,22 @@ def test_split_returns_ragged_list():
     check_str(r[0], ["hello", "world"])
     r2 = S.split([["a b", "c"], ["d e f", ""]])
     assert r2.to_list() == [[["a", "b"], ["c"]], [["d", "e", "f"], []]]
-    assert r2.ragged_rank == 2
+    # TF 2.21: shape (2, 2, None), ragged_rank 2, the outer splits uniform [0, 2, 4]
+    assert r2.ragged_rank == 2 and r2.shape.as_list() == [2, 2, None]
+    assert [val(s) for s in r2.nested_row_splits] == [[0, 2, 4], [0, 2, 3, 6, 6]]
+    assert all(s.dtype == tf.int64 for s in r2.nested_row_splits)
+    # TF 2.21: split of a [2, 1] input has shape (2, 1, None); a scalar gives a 1-D tensor
+    assert S.split([["a b"], ["c"]]).shape.as_list() == [2, 1, None]
+    assert isinstance(S.split("a b"), tf.Tensor)
+    e = S.split(tf.constant([], tf.string))
+    assert isinstance(e, tf.RaggedTensor) and e.shape.as_list() == [0, None]
+    assert e.dtype == tf.string
+    # a RaggedTensor input gains one more ragged dimension
+    rr = S.split(tf.ragged.constant([["a b", "c"], []]))
+    assert rr.to_list() == [[["a", "b"], ["c"]], []] and rr.ragged_rank == 2
+    # a legacy RaggedList is still accepted
+    assert S.upper(RaggedList([tf.constant(["a", "b"]), tf.constant(["c"])])).to_list() == \
+        [["A", "B"], ["C"]]
     check_str(r2.to_tensor(), [[["a", "b", ""], ["c", "", ""]], [["d", "e", "f"], ["", "", ""]]])
     r3 = S.split(["a b c", "d e"], maxsplit=1)
     assert r3.to_list() == [["a", "b c"], ["d", "e"]]
@@ -283,9 +309,11 @@ def test_split_returns_ragged_list():
 def test_ragged_rows_through_elementwise_ops():
     r = S.split(["Hello World", "A", ""])
     low = S.lower(r)
-    assert isinstance(low, RaggedList) and low.to_list() == [["hello", "world"], ["a"], []]
+    assert isinstance(low, tf.RaggedTensor) and low.to_list() == [["hello", "world"], ["a"],
+                                                                  []]
+    assert val(low.row_splits) == val(r.row_splits)
     n = S.length(r)
-    assert isinstance(n, RaggedList) and n.to_list() == [[5, 5], [1], []]
+    assert isinstance(n, tf.RaggedTensor) and n.to_list() == [[5, 5], [1], []]
     assert n.dtype == tf.int32
     check_str(S.reduce_join(r, axis=-1, separator="|"), ["Hello|World", "A", ""])
     # TF: tf.strings.ngrams(ragged [['a','b','c'], ['d'], []], 2, preserve_short_sequences=True)
@@ -298,8 +326,22 @@ def test_ragged_rows_through_elementwise_ops():
     assert val(nums.to_tensor()) == [[1, 2], [3, 0]]
     # keyword first argument works too
     assert S.upper(input=S.split(["a b"])).to_list() == [["A", "B"]]
-    with pytest.raises(TypeError, match="is a RaggedList"):
-        S.join([S.split(["a b"])])
+    # TF 2.21 gives each of these as a RaggedTensor with the input's rows
+    assert S.join([r, r], separator="+").to_list() == [["Hello+Hello", "World+World"],
+                                                       ["A+A"], []]
+    assert S.join([r, "!"]).to_list() == [["Hello!", "World!"], ["A!"], []]
+    assert S.regex_replace(r, "[lo]", "_").to_list() == [["He___", "W_r_d"], ["A"], []]
+    assert S.regex_full_match(r, "H.*").to_list() == [[True, False], [False], []]
+    assert S.substr(r, 0, 2).to_list() == [["He", "Wo"], ["A"], []]
+    assert S.strip(S.split(["a, b"], sep=",")).to_list() == [["a", "b"]]
+    assert S.as_string(tf.ragged.constant([[1, 2], [3]])).to_list() == [["1", "2"], ["3"]]
+    assert S.to_hash_bucket_fast(S.split(["a b", "c"]), 5).to_list() == [[4, 2], [2]]
+    # n-grams of the innermost rows of a 3-D ragged tensor (TF: [[[b'a b', b'b c'], []]])
+    assert S.ngrams(S.split([["a b c", "d"]]), 2).to_list() == [[["a b", "b c"], []]]
+    with pytest.raises(InvalidArgumentError, match="rows differ"):
+        S.join([r, S.split(["a", "b", "c"])])
+    with pytest.raises(TypeError, match="is a RaggedTensor"):
+        S.unsorted_segment_join(r, [0, 1, 0], 2)
 
 
 def test_bytes_split():
@@ -335,9 +377,9 @@ def test_unicode_split():
 def test_unicode_decode_and_encode():
     # expected values from TF 2.21 (bytes shown decoded)
     got = S.unicode_decode(["héllo", "€", ""], "UTF-8")
-    assert isinstance(got, RaggedList)
+    assert isinstance(got, tf.RaggedTensor) and got.row_splits.dtype == tf.int64
     assert got.to_list() == [[104, 233, 108, 108, 111], [8364], []]
-    assert all(r.dtype == tf.int32 for r in got)
+    assert got.dtype == tf.int32 and all(r.dtype == tf.int32 for r in got)
     one = S.unicode_decode("aé", "UTF-8")
     assert one.dtype == tf.int32 and val(one) == [97, 233]
     assert S.unicode_decode([["ab"], ["ç"]], "UTF-8").to_list() == [[[97, 98]], [[231]]]
@@ -351,10 +393,12 @@ def test_unicode_decode_and_encode():
     check_str(S.unicode_encode([[104, 105], [0x20AC, 33]], "UTF-8"), ["hi", "€!"], (2,))
     check_str(S.unicode_encode([104, 0x1F600], "UTF-8"), "h\U0001F600", ())
     check_str(S.unicode_encode(tf.constant([[[104], [105]]]), "UTF-8"), [["h", "i"]], (1, 2))
-    rows = RaggedList([tf.constant(r, tf.int32) for r in [[104, 105], [], [-1, 0xD800,
-                                                                          0x110000, 97]]])
+    rows = tf.ragged.constant([[104, 105], [], [-1, 0xD800, 0x110000, 97]], tf.int32)
     check_str(S.unicode_encode(rows, "UTF-8"), ["hi", "", "\ufffd\ufffd\ufffda"], (3,))
-    bad = RaggedList([tf.constant([-1, 97])])
+    bad = tf.ragged.constant([[-1, 97]])
+    # TF 2.21: ragged_rank 2 code points keep a ragged dimension: [[b'hi'], [b'j', b'']]
+    deep = S.unicode_encode(tf.ragged.constant([[[104, 105]], [[106], []]]), "UTF-8")
+    assert isinstance(deep, tf.RaggedTensor) and deep.to_list() == [["hi"], ["j", ""]]
     check_str(S.unicode_encode(bad, "UTF-8", errors="ignore"), ["a"])
     check_str(S.unicode_encode(bad, "UTF-8", replacement_char=63), ["?a"])
     with pytest.raises(InvalidArgumentError, match="-1 is not a valid Unicode code point"):
@@ -892,7 +936,7 @@ def test_text_vectorization_tutorial_standardization():
 
 
 def test_text_vectorization_split_callable():
-    # split=callable gets the standardized batch and returns a RaggedList; '' tokens (from
+    # split=callable gets the standardized batch and returns a RaggedTensor; '' tokens (from
     # the double space) are the mask token and are not counted (as in Keras)
     layer = keras.layers.TextVectorization(standardize=custom_standardization,
                                            split=lambda x: tf.strings.split(x, sep=" "),
@@ -942,3 +986,18 @@ def test_tf_data_pipeline_with_strings():
     ds = tf.data.Dataset.from_tensor_slices(["a b", "c d e"]).map(
         lambda s: tf.strings.length(tf.strings.reduce_join(tf.strings.split(s))))
     assert [val(v) for v in ds] == [2, 3]
+
+
+def test_unicode_with_offsets():
+    # TF 2.21: unicode_split_with_offsets(["ab", "é"]) -> ([[b'a', b'b'], [b'\xc3\xa9']],
+    # [[0, 1], [0]]); offsets are int64 UTF-8 byte positions
+    chars, offs = S.unicode_split_with_offsets(["ab", "é日x", ""], "UTF-8")
+    assert chars.to_list() == [["a", "b"], ["é", "日", "x"], []]
+    assert offs.to_list() == [[0, 1], [0, 2, 5], []] and offs.dtype == tf.int64
+    cps, offs = S.unicode_decode_with_offsets("é日", "UTF-8")
+    assert val(cps) == [233, 26085] and val(offs) == [0, 2]
+    # an invalid byte is replaced where it starts; with errors='ignore' it is skipped
+    cps, offs = S.unicode_decode_with_offsets([b"a\xffb"], "UTF-8")
+    assert cps.to_list() == [[97, 65533, 98]] and offs.to_list() == [[0, 1, 2]]
+    cps, offs = S.unicode_decode_with_offsets([b"a\xe6\x97b"], "UTF-8", errors="ignore")
+    assert cps.to_list() == [[97, 98]] and offs.to_list() == [[0, 3]]

@@ -1,17 +1,14 @@
-"""``RaggedList``: what ndflow's string ops return where TensorFlow returns a RaggedTensor.
+"""``RaggedList``: a legacy list-of-rows type, kept for old code.
 
-ndflow has no ragged tensor type.  ``tf.strings.split`` (and ``bytes_split``,
-``unicode_split``, ``ngrams`` of ragged rows) on an input of rank 1 or more returns a
-``RaggedList``: a plain Python ``list`` with one entry per input element -- a 1-D tensor
-for each string of a 1-D input, a nested ``RaggedList`` for each row of a 2-D input.  It
-iterates, indexes and ``len()``-s like the list it is, and offers the RaggedTensor methods
-text pipelines use most: ``to_list()``, ``to_tensor(default_value)``, ``row_lengths()``,
-``values`` / ``flat_values``, ``numpy()``.  It lives in ``core`` so that every package
-that needs it (``ndflow.strings``, ``ndflow.lookup``) can import it.
-
-The element-wise ``tf.strings`` functions (``lower``, ``regex_replace``, ``length``,
-``to_number``, ``ngrams``...) accept a ``RaggedList`` and apply themselves row by row;
-``tf.strings.reduce_join(ragged, axis=-1)`` joins each innermost row.
+Before ``tf.RaggedTensor`` existed (``ndflow/ragged/``), ndflow's ``tf.strings`` functions
+returned a ``RaggedList`` where TensorFlow returns a RaggedTensor.  They now return
+RaggedTensors; nothing in ndflow creates a ``RaggedList`` any more.  It remains a plain
+Python ``list`` of rows (1-D tensors, or nested ``RaggedList``s) with a few RaggedTensor
+methods (``to_list()``, ``to_tensor()``, ``row_lengths()``, ``values``...), and every
+function that takes a RaggedTensor (``tf.strings``, ``tf.ragged``, ``tf.lookup`` tables,
+the Keras text layers) still accepts one, converting it with
+``tf.RaggedTensor.from_ragged_list``.  It lives in ``core`` so that all of them can
+import it.
 """
 import numpy as np
 

@@ -21,6 +21,10 @@ class TensorSliceDataset(Dataset):
                 self._rows[k] = _sparse_slicing(a)
                 sizes.add(_s.leading_dim(a))
                 continue
+            if type(a) is _s.RaggedTensor:
+                self._rows[k] = None          # sliced row by row (see _row)
+                sizes.add(a.nrows_int)
+                continue
             if a.ndim == 0:
                 raise ValueError(
                     "Dataset.from_tensor_slices: every component needs at least one "
@@ -48,9 +52,9 @@ class TensorSliceDataset(Dataset):
             return
         pack = _s.pack_as
         if self._rows:
-            rows, row = self._rows, _s.sparse_row
+            rows = self._rows
             for i in range(self._n):
-                yield pack(elem, [row(a, *rows[k], i) if k in rows else a[i, ...]
+                yield pack(elem, [_row(a, rows[k], i) if k in rows else a[i, ...]
                                   for k, a in enumerate(leaves)])
             return
         for i in range(self._n):
@@ -64,8 +68,8 @@ class TensorSliceDataset(Dataset):
 
     def _gather(self, indices):
         """The elements at ``indices`` (an integer array), batched."""
-        rows, gather = self._rows, _s.sparse_gather_rows
-        return _s.pack_as(self._element, [gather(a, *rows[k], indices) if k in rows
+        rows = self._rows
+        return _s.pack_as(self._element, [_gather_rows(a, rows[k], indices) if k in rows
                                           else a[indices] for k, a in enumerate(self._leaves)])
 
     def _cardinality(self):
@@ -75,12 +79,33 @@ class TensorSliceDataset(Dataset):
         def leaf(a):
             if type(a) is _s.SparseTensor:
                 return _s.SparseTensorSpec(a.shape[1:], a.dtype)
+            if type(a) is _s.RaggedTensor:   # as TF: ragged_rank one less (0: dense rows)
+                return _s.RaggedTensorSpec(a.shape[1:], a.dtype, a.ragged_rank - 1,
+                                           a.row_splits_dtype)
             return _s.TensorSpec(a.shape[1:], _dt.from_numpy(a.dtype))
         return _s.map_structure(leaf, self._element)
 
 
 def _shape_of(a):
-    return tuple(a.shape.as_list()) if type(a) is _s.SparseTensor else tuple(a.shape)
+    if type(a) in (_s.SparseTensor, _s.RaggedTensor):
+        return tuple(a.shape.as_list())
+    return tuple(a.shape)
+
+
+def _row(a, slicing, i):
+    """Element ``i`` of a SparseTensor or RaggedTensor component."""
+    if type(a) is _s.RaggedTensor:
+        r = a[i]
+        return r if type(r) is _s.RaggedTensor else r._value
+    return _s.sparse_row(a, *slicing, i)
+
+
+def _gather_rows(a, slicing, indices):
+    """Elements ``indices`` of a SparseTensor or RaggedTensor component, batched."""
+    if type(a) is _s.RaggedTensor:
+        from ndflow.ragged.ragged_tensor import _take_rows
+        return _take_rows(a, np.asarray(indices, np.int64))
+    return _s.sparse_gather_rows(a, *slicing, indices)
 
 
 def _sparse_slicing(sp):

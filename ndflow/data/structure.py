@@ -1,5 +1,6 @@
 """Dataset elements: nested structures of arrays, and their specs (``tf.TensorSpec``, from
-``ndflow.core``; ``tf.SparseTensorSpec``, from ``ndflow.sparse``).
+``ndflow.core``; ``tf.SparseTensorSpec``, from ``ndflow.sparse``; ``tf.RaggedTensorSpec``,
+from ``ndflow.ragged``).  RaggedTensors, immutable too, travel as they are like SparseTensors.
 
 Inside a pipeline an element is a nest of NumPy arrays and ``tf.SparseTensor``s (which
 are immutable, so they travel as they are): tuples (namedtuples too) and dicts are
@@ -14,6 +15,8 @@ from ndflow.core.tensor import Tensor, convert_to_tensor, decodable
 from ndflow.core.tensor_spec import TensorSpec
 from ndflow.sparse.sparse_tensor import SparseTensor, _make as _make_sparse
 from ndflow.sparse.spec import SparseTensorSpec
+from ndflow.ragged.ragged_tensor import RaggedTensor
+from ndflow.ragged.spec import RaggedTensorSpec
 
 _ndarray = np.ndarray
 
@@ -109,6 +112,8 @@ def _describe(s):
         return "{" + ", ".join("%r: %s" % (k, _describe(v)) for k, v in s.items()) + "}"
     if isinstance(s, (SparseTensor, SparseTensorSpec)):
         return "SparseTensor"
+    if isinstance(s, (RaggedTensor, RaggedTensorSpec)):
+        return "RaggedTensor"
     return "." if not isinstance(s, TensorSpec) else "TensorSpec"
 
 
@@ -148,6 +153,8 @@ def to_numpy(e):
         return {k: to_numpy(v) for k, v in e.items()}
     if t is SparseTensor:  # as TensorFlow's as_numpy_iterator: the dense array
         return to_numpy(sparse_to_dense_array(e))
+    if t is RaggedTensor:  # as TensorFlow's as_numpy_iterator: rt.numpy(), rows as arrays
+        return e.numpy()
     return e
 
 
@@ -172,7 +179,7 @@ def normalize(value, what="value"):
         raise TypeError("%s: None is not a valid dataset component (a tensor, an array or "
                         "a nest of them was expected)." % what)
     from ndflow.data.dataset import Dataset
-    if isinstance(value, (Dataset, SparseTensor)):
+    if isinstance(value, (Dataset, SparseTensor, RaggedTensor)):
         return value
     try:
         return to_array(value)
@@ -205,7 +212,7 @@ def normalize_output(value, what="map function"):
         return value.astype(object) if value.dtype.kind in "US" else value
     if isinstance(value, Tensor):
         return value._value
-    if isinstance(value, SparseTensor):
+    if isinstance(value, (SparseTensor, RaggedTensor)):
         return value
     if value is None:
         raise TypeError("The %s returned None; it must return a tensor or a nest "
@@ -250,6 +257,8 @@ def spec_of(element):
     def leaf(a):
         if type(a) is SparseTensor:
             return SparseTensorSpec(a.shape, a.dtype)
+        if type(a) is RaggedTensor:
+            return RaggedTensorSpec.from_value(a)
         if isinstance(a, Dataset):
             return DatasetSpec(a.element_spec)
         return TensorSpec(a.shape, _dt.from_numpy(a.dtype))
@@ -268,6 +277,11 @@ def _like(spec, shape):
     """A spec of ``spec``'s kind (dense or sparse) and dtype with another shape."""
     if isinstance(spec, SparseTensorSpec):
         return SparseTensorSpec(shape, spec.dtype)
+    if isinstance(spec, RaggedTensorSpec):
+        # a batch dimension more or less moves the ragged_rank with it
+        old, new = spec.shape.rank, TensorShape(shape).rank
+        rr = spec.ragged_rank + (new - old if old is not None and new is not None else 0)
+        return spec._with_shape(shape, max(rr, 0))
     return TensorSpec(shape, spec.dtype)
 
 
@@ -276,6 +290,9 @@ def merge_specs(a, b):
     (a rank that differs makes the shape unknown).  Leaves of different kinds or dtypes
     keep ``a``'s."""
     def leaf(x, y):
+        if isinstance(x, RaggedTensorSpec) and isinstance(y, RaggedTensorSpec):
+            merged = x.most_specific_common_supertype([y])
+            return x if merged is None else merged
         if isinstance(x, (TensorSpec, SparseTensorSpec)) and type(x) is type(y):
             return _like(x, merge_shapes(x.shape, y.shape))
         if isinstance(x, DatasetSpec) and isinstance(y, DatasetSpec):
@@ -398,4 +415,6 @@ def leading_dim(a):
     if type(a) is SparseTensor:
         shape = a._dense_shape._value
         return int(shape[0]) if shape.shape[0] else None
+    if type(a) is RaggedTensor:
+        return a.nrows_int
     return a.shape[0] if a.ndim else None

@@ -57,14 +57,14 @@ def probe_spec(input_dataset, fn):
     spec = _relax_entry_counts(merged_spec(specs), specs, elements)
     first = elements[0]
     in_leaves = [x for x in _s.flatten(input_dataset.element_spec)
-                 if isinstance(x, (_s.TensorSpec, _s.SparseTensorSpec))]
+                 if isinstance(x, (_s.TensorSpec, _s.SparseTensorSpec, _s.RaggedTensorSpec))]
     arrays = [a for a in _s.flatten(first) if _is_leaf_array(a) and _s.leading_dim(a)
               is not None]
     if (in_leaves and arrays and all(x.shape.rank and x.shape[0] is None for x in in_leaves)):
         b = _s.leading_dim(arrays[0])
 
         def relax(s):
-            if (isinstance(s, (_s.TensorSpec, _s.SparseTensorSpec)) and s.shape.rank
+            if (isinstance(s, (_s.TensorSpec, _s.SparseTensorSpec, _s.RaggedTensorSpec)) and s.shape.rank
                     and s.shape[0] == b):
                 return _s._like(s, [None] + s.shape.as_list()[1:])
             return s
@@ -84,7 +84,7 @@ def _relax_entry_counts(spec, specs, elements):
         return spec
 
     def leaf(s, *probed):
-        if (isinstance(s, (_s.TensorSpec, _s.SparseTensorSpec)) and s.shape.rank
+        if (isinstance(s, (_s.TensorSpec, _s.SparseTensorSpec, _s.RaggedTensorSpec)) and s.shape.rank
                 and s.shape[0] is not None
                 and all(p.shape.rank and p.shape[0] in c for p, c in zip(probed, counts))):
             return _s._like(s, [None] + s.shape.as_list()[1:])
@@ -96,7 +96,7 @@ def _relax_entry_counts(spec, specs, elements):
 
 
 def _is_leaf_array(a):
-    return type(a) is _s.SparseTensor or isinstance(a, _ndarray)
+    return type(a) in (_s.SparseTensor, _s.RaggedTensor) or isinstance(a, _ndarray)
 
 
 def _truth(value, what):
@@ -182,6 +182,8 @@ def _stack_leaf(arrays, index, what):
             raise TypeError("%s: component %d is a SparseTensor in some elements and a "
                             "dense tensor in others." % (what, index))
         return _s.stack_sparse(arrays, what, index)
+    if type(first) is _s.RaggedTensor:
+        return _stack_ragged(arrays, what, index)
     if any(not isinstance(a, _ndarray) for a in arrays):
         if any(type(a) is _s.SparseTensor for a in arrays):
             raise TypeError("%s: component %d is a SparseTensor in some elements and a "
@@ -196,6 +198,28 @@ def _stack_leaf(arrays, index, what):
         "%s: cannot batch elements whose component %d has different shapes %s. Use "
         "padded_batch() to pad them to a common shape, or resize them in map() first."
         % (what, index, shapes))
+
+
+def _stack_ragged(arrays, what, index):
+    """Batch RaggedTensors as tf.data does: the position in the batch becomes a new
+    uniform first dimension, so the ragged_rank grows by one."""
+    from ndflow.ragged.ragged_ops import stack as ragged_stack
+    first = arrays[0]
+    for a in arrays:
+        if type(a) is not _s.RaggedTensor:
+            raise TypeError("%s: component %d is a RaggedTensor in some elements and not "
+                            "in others." % (what, index))
+        if (a.ragged_rank != first.ragged_rank or a.dtype != first.dtype
+                or a.row_splits_dtype != first.row_splits_dtype):
+            raise TypeError("%s: component %d holds RaggedTensors of different types: %r "
+                            "and %r." % (what, index, _s.RaggedTensorSpec.from_value(first),
+                                         _s.RaggedTensorSpec.from_value(a)))
+    return ragged_stack(list(arrays), axis=0)
+
+
+def _ragged_rows(rt):
+    """The rows of a RaggedTensor as internal leaves (arrays, or RaggedTensors)."""
+    return [r if type(r) is _s.RaggedTensor else r._value for r in rt]
 
 
 class BatchDataset(Dataset):
@@ -267,18 +291,21 @@ def _unbatch_element(e):
                          % [_leaf_shape(a) for a in leaves])
     n = sizes.pop()
     columns = [_s.unstack_sparse(a, "Dataset.unbatch") if type(a) is _s.SparseTensor
-               else None for a in leaves]
+               else _ragged_rows(a) if type(a) is _s.RaggedTensor else None for a in leaves]
     for i in range(n):
         yield _s.pack_as(e, [c[i] if c is not None else a[i, ...]
                              for a, c in zip(leaves, columns)])
 
 
 def _leaf_shape(a):
-    return tuple(a.shape.as_list()) if type(a) is _s.SparseTensor else tuple(a.shape)
+    if type(a) in (_s.SparseTensor, _s.RaggedTensor):
+        return tuple(a.shape.as_list())
+    return tuple(a.shape)
 
 
 def _has_sparse(spec):
-    return any(isinstance(x, _s.SparseTensorSpec) for x in _s.flatten(spec))
+    return any(isinstance(x, (_s.SparseTensorSpec, _s.RaggedTensorSpec))
+               for x in _s.flatten(spec))
 
 
 class RebatchDataset(Dataset):
@@ -341,6 +368,11 @@ class PaddedBatchDataset(BatchDataset):
         for leaf in _s.flatten(spec) if spec is not None else ():
             if isinstance(leaf, _s.SparseTensorSpec):
                 _refuse_sparse_padding(leaf)
+            if isinstance(leaf, _s.RaggedTensorSpec):
+                raise TypeError(
+                    "Dataset.padded_batch: padding works on dense tensor components only, "
+                    "got %r. Use batch() for RaggedTensors (it batches them without "
+                    "padding), or pad them in a map() first with rt.to_tensor()." % (leaf,))
         self._shapes = padded_shapes
         self._values = padding_values
 

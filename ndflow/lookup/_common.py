@@ -16,6 +16,7 @@ from ndflow.core import errors
 from ndflow.core.ragged import RaggedList
 from ndflow.core.tensor import Tensor
 from ndflow.ops.string_hashes import fingerprint64
+from ndflow.ragged.ragged_tensor import RaggedTensor
 
 string, int32, int64 = _dt.string, _dt.int32, _dt.int64
 float32, float64, bool_ = _dt.float32, _dt.float64, _dt.bool_
@@ -164,16 +165,15 @@ def shape_str(shape):
 
 def map_keys(keys, fn):
     """``fn`` (a dense keys tensor/array -> result Tensor) applied to ``keys``, keeping a
-    ``RaggedList`` ragged (row by row), a SparseTensor sparse and a RaggedTensor ragged
-    (their values looked up), as TensorFlow's ``lookup`` does."""
+    RaggedTensor ragged and a SparseTensor sparse (their values looked up), as
+    TensorFlow's ``lookup`` does.  A legacy ``RaggedList`` is converted to a RaggedTensor."""
     if isinstance(keys, RaggedList):
-        return RaggedList([map_keys(row, fn) if isinstance(row, RaggedList) else
-                           fn(row, True) for row in keys])
+        keys = RaggedTensor.from_ragged_list(keys)
+    if isinstance(keys, RaggedTensor):
+        return keys.with_flat_values(fn(keys.flat_values, True))
     if isinstance(keys, Tensor) or isinstance(keys, (np.ndarray, list, tuple, str, bytes,
                                                      int, np.generic)):
         return fn(keys, False)
-    if hasattr(keys, "with_flat_values") and hasattr(keys, "flat_values"):
-        return keys.with_flat_values(fn(keys.flat_values, False))
     if hasattr(keys, "indices") and hasattr(keys, "values") and hasattr(keys, "dense_shape"):
         return type(keys)(keys.indices, fn(keys.values, False), keys.dense_shape)
     return fn(keys, False)
@@ -183,7 +183,7 @@ def key_array(keys, key_dtype, where, mismatch, lenient_empty=False):
     """The keys to look up as a NumPy array of the table's key dtype.
 
     ``mismatch`` is the error raised for a tensor of another dtype.  ``lenient_empty``
-    accepts an empty row of a ragged list whatever its dtype.
+    accepts empty ragged values whatever their dtype.
     """
     if lenient_empty:
         v = keys._value if isinstance(keys, Tensor) else None

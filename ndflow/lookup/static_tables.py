@@ -1,7 +1,7 @@
 """Tables built once from an initializer: ``StaticHashTable`` and ``StaticVocabularyTable``.
 
-``lookup`` takes keys of any shape (or a ``RaggedList``, or anything ragged/sparse with
-TensorFlow's RaggedTensor / SparseTensor interface) and returns values of the same shape.
+``lookup`` takes keys of any shape (or a ``tf.RaggedTensor`` / ``tf.SparseTensor``,
+whose values are looked up) and returns values of the same shape.
 Keys of a dtype other than the table's are an error, as in TensorFlow: a table never casts
 what it is given (except a ``StaticVocabularyTable`` built with ``lookup_key_dtype=int32``
 over int64 keys).

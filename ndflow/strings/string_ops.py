@@ -11,10 +11,15 @@ Semantics follow TensorFlow 2.21: ``lower``/``upper`` change ASCII letters only 
 expressions are RE2 (see ``ndflow/strings/re2.py``); lengths and positions count UTF-8
 bytes unless ``unit='UTF8_CHAR'``.
 
-Where TensorFlow returns a RaggedTensor (``split``, ``bytes_split``, ``unicode_split`` of
-an input of rank >= 1) ndflow returns a ``RaggedList`` (``ndflow/core/ragged.py``): a
-Python list with one 1-D string tensor per input string (nested for rank >= 2).  A 0-d
-input gives a plain 1-D tensor, as in TensorFlow.
+``split``, ``bytes_split``, ``unicode_split``, ``unicode_decode`` (and their
+``_with_offsets`` forms) of an input of rank >= 1 return a ``tf.RaggedTensor``, as in
+TensorFlow: the input's dimensions stay uniform and the tokens of each string form the
+last, ragged, dimension (a ``[2, 2]`` input gives shape ``[2, 2, None]``, ragged_rank 2,
+int64 row_splits).  A 0-d input gives a plain 1-D tensor.  The element-wise functions
+(``lower``, ``regex_replace``, ``length``, ``to_number``, the hashes...) take a
+RaggedTensor and apply themselves to its ``flat_values``, keeping the row partition;
+``ngrams``, ``reduce_join`` and ``unicode_encode`` work along its innermost rows.  A
+legacy ``RaggedList`` (``ndflow/core/ragged.py``) is accepted too and converted.
 
 String ops have no gradients: their outputs are strings, integers or booleans, and
 ``to_number`` is not differentiable in TensorFlow either.
@@ -32,12 +37,13 @@ from ndflow.core.tensor import Tensor, convert_to_tensor
 from ndflow.ops.string_hashes import fingerprint64, siphash24
 from ndflow.strings import re2 as _re2
 from ndflow.core.ragged import RaggedList
+from ndflow.ragged.ragged_tensor import RaggedTensor
 
 __all__ = ["lower", "upper", "strip", "length", "substr", "join", "reduce_join", "split",
            "bytes_split", "unicode_split", "regex_replace", "regex_full_match", "to_number",
            "as_string", "format", "to_hash_bucket_fast", "to_hash_bucket_strong",
            "to_hash_bucket", "unsorted_segment_join", "ngrams", "unicode_decode",
-           "unicode_encode", "RaggedList"]
+           "unicode_encode", "unicode_split_with_offsets", "unicode_decode_with_offsets"]
 
 _ASCII_WS = " \t\n\v\f\r"
 _NOT_WS = re.compile("[^ \t\n\v\f\r]+")
@@ -74,10 +80,11 @@ def _strings(x, fn, arg="input"):
         return out
     if isinstance(x, Tensor):
         arr = to_numpy(x._value)
-    elif isinstance(x, RaggedList):
-        raise TypeError("tf.strings.%s: `%s` is a RaggedList (rows of different lengths), "
-                        "which this function cannot take as a whole; apply it to each row "
-                        "or pad first with .to_tensor()." % (fn, arg))
+    elif isinstance(x, (RaggedList, RaggedTensor)):
+        raise TypeError("tf.strings.%s: `%s` is a RaggedTensor (rows of different lengths), "
+                        "which this function cannot take as a whole; apply it to the values "
+                        "with tf.ragged.map_flat_values, or pad first with .to_tensor()."
+                        % (fn, arg))
     elif isinstance(x, (list, tuple)):
         if _has_tensor(x):
             return _strings(convert_to_tensor(x), fn, arg)
@@ -155,19 +162,47 @@ def _int_arg(v, fn, arg, minimum=None):
     return n
 
 
+def _as_ragged(x):
+    """``x`` as a RaggedTensor when it is one (or a legacy ``RaggedList``), else None."""
+    if isinstance(x, RaggedTensor):
+        return x
+    if isinstance(x, RaggedList):
+        return RaggedTensor.from_ragged_list(x)
+    return None
+
+
+def _flat(v):
+    """The flat values of a RaggedTensor argument (other arguments unchanged)."""
+    rt = _as_ragged(v)
+    return v if rt is None else rt.flat_values
+
+
+def _rewrap(rt, out):
+    """``out`` (computed from ``rt.flat_values``) with ``rt``'s row partition."""
+    if isinstance(out, RaggedTensor) and out.row_splits_dtype != rt.row_splits_dtype:
+        out = out.with_row_splits_dtype(rt.row_splits_dtype)
+    return rt.with_flat_values(out)
+
+
 def _ragged_rows(func):
-    """Lets an element-wise function take a ``RaggedList``: it is applied row by row."""
+    """Lets an element-wise function take a RaggedTensor: it is applied to the flat values
+    (RaggedTensor arguments besides the first -- e.g. ``substr``'s ``pos`` -- give their
+    flat values too) and the result gets the input's row partition back."""
     first = func.__code__.co_varnames[0]
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         x = args[0] if args else kwargs.get(first)
-        if isinstance(x, RaggedList):
-            if args:
-                return RaggedList([wrapper(row, *args[1:], **kwargs) for row in x])
-            rest = {k: v for k, v in kwargs.items() if k != first}
-            return RaggedList([wrapper(row, **rest) for row in x])
-        return func(*args, **kwargs)
+        rt = _as_ragged(x)
+        if rt is None:
+            return func(*args, **kwargs)
+        kwargs = {k: _flat(v) for k, v in kwargs.items()}
+        if args:
+            out = func(rt.flat_values, *[_flat(a) for a in args[1:]], **kwargs)
+        else:
+            kwargs[first] = rt.flat_values
+            out = func(**kwargs)
+        return _rewrap(rt, out)
     return wrapper
 
 
@@ -310,6 +345,8 @@ def join(inputs, separator="", name=None):
     """Element-wise concatenation of a list of string tensors with ``separator`` between
     them.  Scalars broadcast; the other inputs must all have the same shape."""
     sep = _scalar_str(separator, "join", "separator")
+    if isinstance(inputs, (list, tuple)) and any(_as_ragged(x) is not None for x in inputs):
+        return _join_ragged(list(inputs), sep)
     if isinstance(inputs, (Tensor, np.ndarray)):
         arr = _strings(inputs, "join", "inputs")
         items = [arr] if arr.ndim == 0 else list(arr)
@@ -334,13 +371,42 @@ def join(inputs, separator="", name=None):
     return _str_tensor([sep.join(parts) for parts in zip(*cols)], shape)
 
 
+def _join_ragged(items, sep):
+    """``join`` of RaggedTensors that share one row partition (scalars broadcast)."""
+    rts = [_as_ragged(x) for x in items]
+    ref = next(rt for rt in rts if rt is not None)
+    parts = []
+    for i, (x, rt) in enumerate(zip(items, rts)):
+        if rt is not None:
+            same = len(rt.nested_row_splits) == len(ref.nested_row_splits) and all(
+                np.array_equal(a._value, b._value)
+                for a, b in zip(rt.nested_row_splits, ref.nested_row_splits))
+            if not same:
+                raise InvalidArgumentError(
+                    "tf.strings.join: inputs[%d] is a RaggedTensor whose rows differ from "
+                    "those of inputs[%d]; ragged inputs must have the same row lengths."
+                    % (i, rts.index(ref)))
+            parts.append(rt.flat_values)
+        else:
+            arr = _strings(x, "join", "inputs[%d]" % i)
+            if arr.ndim:
+                raise InvalidArgumentError(
+                    "tf.strings.join: inputs[%d] is a dense tensor of shape %s mixed with "
+                    "RaggedTensors; only scalars can be joined with ragged inputs."
+                    % (i, arr.shape))
+            parts.append(x)
+    return ref.with_flat_values(join(parts, separator=sep))
+
+
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     """Joins the strings along ``axis`` (all axes when ``None``).  With a list of axes the
     first listed axis varies fastest in the joined order, as in TensorFlow.  A
-    ``RaggedList`` joins each innermost row with ``axis=-1``."""
+    RaggedTensor joins each innermost row with ``axis=-1`` (the last axis), each column
+    with ``axis=0`` (ragged_rank 1), or everything with ``axis=None``."""
     sep = _scalar_str(separator, "reduce_join", "separator")
-    if isinstance(inputs, RaggedList):
-        return _reduce_join_ragged(inputs, axis, keepdims, sep)
+    rt = _as_ragged(inputs)
+    if rt is not None:
+        return _reduce_join_ragged(rt, axis, keepdims, sep)
     arr = _strings(inputs, "reduce_join", "inputs")
     ndim = arr.ndim
     if axis is None:
@@ -374,20 +440,59 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     return _str_tensor(out, shape)
 
 
-def _reduce_join_ragged(rows, axis, keepdims, sep):
-    depth = rows.ragged_rank
-    if axis is not None and not isinstance(axis, (list, tuple)) and int(axis) in (-1, depth):
-        if keepdims:
-            raise InvalidArgumentError("tf.strings.reduce_join: keepdims=True is not "
-                                       "supported for a RaggedList.")
-        vals = [reduce_join(r, axis=-1, separator=sep) for r in rows]
-        if all(isinstance(v, Tensor) and v.ndim == 0 for v in vals):
-            return _str_tensor([v._value[()] for v in vals], (len(vals),))
-        return RaggedList(vals)
+def _reduce_join_ragged(rt, axis, keepdims, sep):
+    rank = rt.shape.rank
+    if isinstance(axis, Tensor):
+        axis = to_numpy(axis._value).tolist()
+    if isinstance(axis, (list, tuple, np.ndarray)) and len(axis) == 1:
+        axis = list(axis)[0]
+    if keepdims:
+        raise InvalidArgumentError("tf.strings.reduce_join: keepdims=True is not supported "
+                                   "for a RaggedTensor input; pad it with .to_tensor() first.")
+    flat = _strings(rt.flat_values, "reduce_join", "inputs")
+    if axis is None:
+        return _str_tensor([sep.join(flat.reshape(-1).tolist())], ())
+    if isinstance(axis, (list, tuple, np.ndarray)):
+        raise InvalidArgumentError(
+            "tf.strings.reduce_join: a RaggedTensor can be joined along one axis at a time "
+            "(or all with axis=None), got axis=%r." % (axis,))
+    a = int(axis)
+    if not -rank <= a < rank:
+        raise InvalidArgumentError(
+            "tf.strings.reduce_join: axis %d is out of range for an input of rank %d "
+            "(valid: %d to %d)." % (a, rank, -rank, rank - 1))
+    a %= rank
+    if a > rt.ragged_rank:                      # a dense inner axis of the flat values
+        return rt.with_flat_values(reduce_join(rt.flat_values, axis=a - rt.ragged_rank,
+                                               separator=sep))
+    if a == rt.ragged_rank == rank - 1:
+        if rt.ragged_rank > 1:                  # join the innermost rows level by level
+            return rt.with_values(reduce_join(rt.values, axis=-1, separator=sep))
+        s_ = rt._splits
+        vals = flat.tolist()
+        return _str_tensor([sep.join(vals[s_[i]:s_[i + 1]]) for i in range(len(s_) - 1)],
+                           (len(s_) - 1,))
+    if a == 0 and rt.ragged_rank == 1 and rank == 2:
+        # column j joins the j-th value of every row long enough to have one
+        s_ = rt._splits
+        vals = flat.tolist()
+        rows = [vals[s_[i]:s_[i + 1]] for i in range(len(s_) - 1)]
+        width = max([len(r) for r in rows] + [0])
+        return _str_tensor([sep.join(r[j] for r in rows if len(r) > j) for j in range(width)],
+                           (width,))
+    if 0 < a < rank - 1:
+        # join within each outer row, then put the rows back together
+        parts = [reduce_join(rt[i], axis=a - 1, separator=sep) for i in range(rt.nrows_int)]
+        if all(isinstance(p, Tensor) and p._value.ndim == 1 for p in parts):
+            flat_out = [v for p in parts for v in p._value.tolist()]
+            lengths = np.array([p._value.shape[0] for p in parts], np.int64)
+            splits = np.zeros(lengths.shape[0] + 1, rt._splits.dtype)
+            np.cumsum(lengths, out=splits[1:])
+            return RaggedTensor._make(_str_tensor(flat_out, (len(flat_out),)), splits)
     raise InvalidArgumentError(
-        "tf.strings.reduce_join: a RaggedList (rows of different lengths) can only be joined "
-        "along its last axis (axis=-1), got axis=%r. Pad it with .to_tensor() first to "
-        "join along other axes." % (axis,))
+        "tf.strings.reduce_join: ndflow joins a RaggedTensor along its last axis, along "
+        "axis 0 when it has rank 2, or along all axes (axis=None); got axis=%r for shape "
+        "%s. Pad it with .to_tensor() first to join along other axes." % (axis, rt.shape))
 
 
 def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=None):
@@ -425,15 +530,30 @@ def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=
 
 # ---- splitting ------------------------------------------------------------------------------
 
+def _ragged_over(flat, lengths, shape):
+    """A RaggedTensor whose last (ragged) dimension holds ``lengths[i]`` values of ``flat``
+    for the i-th element of an input of ``shape`` (rank >= 1); the input's own dimensions
+    stay uniform, as ``RaggedTensor.from_tensor`` builds them: shape ``shape + [None]``."""
+    lengths = np.asarray(lengths, np.int64)
+    splits = np.zeros(lengths.shape[0] + 1, np.int64)
+    np.cumsum(lengths, out=splits[1:])
+    rt = RaggedTensor._make(flat, splits)
+    for level in range(len(shape) - 1, 0, -1):
+        n = int(np.prod(shape[:level]))
+        width = int(shape[level])
+        rt = RaggedTensor._make(rt, np.arange(n + 1, dtype=np.int64) * width, width)
+    return rt
+
+
 def _split_rows(arr, split_one):
     """``split_one`` (str -> list of str) over an array of strings: a 1-D tensor for a
-    scalar, a (nested) RaggedList of 1-D tensors otherwise."""
+    scalar, a RaggedTensor of shape ``arr.shape + [None]`` otherwise."""
     if arr.ndim == 0:
         toks = split_one(arr[()])
         return _str_tensor(toks, (len(toks),))
-    if arr.ndim == 1:
-        return RaggedList([_str_tensor(t, (len(t),)) for t in map(split_one, arr.tolist())])
-    return RaggedList([_split_rows(a, split_one) for a in arr])
+    rows = [split_one(s) for s in arr.reshape(-1).tolist()]
+    flat = [t for r in rows for t in r]
+    return _ragged_over(_str_tensor(flat, (len(flat),)), [len(r) for r in rows], arr.shape)
 
 
 def _ws_split(s, maxsplit):
@@ -455,9 +575,9 @@ def split(input, sep=None, maxsplit=-1, name=None):
     """Splits each string on ``sep`` (on runs of ASCII whitespace, ignoring leading and
     trailing whitespace, when ``sep`` is None or '') at most ``maxsplit`` times.
 
-    A scalar gives a 1-D string tensor.  An input of rank >= 1 gives a ``RaggedList``:
-    one 1-D tensor of tokens per string (nested per row for rank >= 2), where TensorFlow
-    returns a RaggedTensor."""
+    A scalar gives a 1-D string tensor.  An input of rank >= 1 gives a RaggedTensor of
+    shape ``input.shape + [None]`` (int64 row_splits): the tokens of each string form the
+    last, ragged, dimension.  A RaggedTensor input gains one more ragged dimension."""
     arr = _strings(input, "split")
     sep = "" if sep is None else _scalar_str(sep, "split", "sep")
     maxsplit = _int_arg(maxsplit, "split", "maxsplit")
@@ -469,7 +589,7 @@ def split(input, sep=None, maxsplit=-1, name=None):
 @_ragged_rows
 def bytes_split(input, name=None):
     """Each string as a sequence of one-byte strings (a 1-D tensor for a scalar, a
-    ``RaggedList`` otherwise).  Bytes of multi-byte characters come out one by one, as
+    RaggedTensor otherwise).  Bytes of multi-byte characters come out one by one, as
     lone surrogates where they are not ASCII."""
     arr = _strings(input, "bytes_split")
 
@@ -485,76 +605,120 @@ _UTF8_LEAD = {c: n for lo, hi, n in ((0xC2, 0xDF, 1), (0xE0, 0xEF, 2), (0xF0, 0x
               for c in range(lo, hi + 1)}
 
 
-@_ragged_rows
+def _check_unicode_args(fn, input_encoding, errors):
+    if input_encoding != "UTF-8":
+        raise InvalidArgumentError(
+            "tf.strings.%s: input_encoding must be 'UTF-8' (ndflow's string tensors hold "
+            "UTF-8 text; TensorFlow also spells it exactly so), got %r." % (fn, input_encoding))
+    if errors not in ("strict", "replace", "ignore"):
+        raise InvalidArgumentError("tf.strings.%s: errors must be 'strict', 'replace' or "
+                                   "'ignore', got %r." % (fn, errors))
+
+
+def _chars(s, errors, repl, fn):
+    """The characters of ``s`` and the UTF-8 byte offset where each starts.  Invalid UTF-8
+    (lone surrogates from surrogateescape) becomes ``repl``, is dropped or raises."""
+    if s.isascii():
+        return list(s), list(range(len(s)))
+    chars, offsets = [], []
+    i = pos = 0
+    while i < len(s):
+        c = s[i]
+        if not "\udc80" <= c <= "\udcff":
+            chars.append(c)
+            offsets.append(pos)
+            pos += len(c.encode("utf-8"))
+            i += 1
+            continue
+        if errors == "strict":
+            raise InvalidArgumentError(
+                "tf.strings.%s: the string %r is not valid UTF-8 (byte 0x%02x); use "
+                "errors='replace' or 'ignore'." % (fn, s, ord(c) - 0xDC00))
+        # a truncated multi-byte sequence counts as one invalid character
+        start = pos
+        need = _UTF8_LEAD.get(ord(c) - 0xDC00, 0)
+        i += 1
+        pos += 1
+        while need and i < len(s) and _is_cont(s[i]):
+            i += 1
+            pos += 1
+            need -= 1
+        if errors == "replace":
+            chars.append(repl)
+            offsets.append(start)
+    return chars, offsets
+
+
+def _unicode_rows(fn, input, input_encoding, errors, replacement_char, decode=False,
+                  replace_control_characters=False):
+    """(characters or code points, byte offsets) of every string of ``input``: 1-D tensors
+    for a scalar, RaggedTensors of shape ``input.shape + [None]`` otherwise (a RaggedTensor
+    input keeps its rows and gains a ragged dimension)."""
+    _check_unicode_args(fn, input_encoding, errors)
+    rt = _as_ragged(input)
+    if rt is not None:
+        vals, offs = _unicode_rows(fn, rt.flat_values, input_encoding, errors,
+                                   replacement_char, decode, replace_control_characters)
+        return _rewrap(rt, vals), _rewrap(rt, offs)
+    repl = chr(int(replacement_char))
+    arr = _strings(input, fn)
+    rows = [_chars(x, errors, repl, fn) for x in arr.reshape(-1).tolist()]
+    chars = [c for r, _ in rows for c in r]
+    offsets = Tensor(np.array([o for _, r in rows for o in r], np.int64))
+    if decode:
+        cps = [ord(c) for c in chars]
+        if replace_control_characters:
+            r = int(replacement_char)
+            cps = [r if c < 0x20 else c for c in cps]
+        values = Tensor(np.array(cps, np.int32))
+    else:
+        values = _str_tensor(chars, (len(chars),))
+    if arr.ndim == 0:
+        return values, offsets
+    lengths = [len(r) for r, _ in rows]
+    return _ragged_over(values, lengths, arr.shape), _ragged_over(offsets, lengths, arr.shape)
+
+
 def unicode_split(input, input_encoding, errors="replace", replacement_char=65533,
                   name=None):
     """Each string as a sequence of characters (a 1-D tensor for a scalar, a
-    ``RaggedList`` otherwise).  Only ``input_encoding='UTF-8'`` is supported: ndflow's
-    string tensors hold text.  Invalid UTF-8 bytes become ``chr(replacement_char)``
-    (``errors='replace'``), are dropped (``'ignore'``) or raise (``'strict'``)."""
-    if input_encoding != "UTF-8":
-        raise InvalidArgumentError(
-            "tf.strings.unicode_split: input_encoding must be 'UTF-8' (ndflow's string "
-            "tensors hold UTF-8 text; TensorFlow also spells it exactly so), got %r."
-            % (input_encoding,))
-    if errors not in ("strict", "replace", "ignore"):
-        raise InvalidArgumentError("tf.strings.unicode_split: errors must be 'strict', "
-                                   "'replace' or 'ignore', got %r." % (errors,))
-    repl = chr(int(replacement_char))
-    arr = _strings(input, "unicode_split")
+    RaggedTensor of shape ``input.shape + [None]`` otherwise).  Only
+    ``input_encoding='UTF-8'`` is supported: ndflow's string tensors hold text.  Invalid
+    UTF-8 bytes become ``chr(replacement_char)`` (``errors='replace'``), are dropped
+    (``'ignore'``) or raise (``'strict'``)."""
+    return _unicode_rows("unicode_split", input, input_encoding, errors, replacement_char)[0]
 
-    def one(s):
-        if not _has_raw_bytes(s):
-            return list(s)
-        out = []
-        i = 0
-        while i < len(s):
-            c = s[i]
-            if not "\udc80" <= c <= "\udcff":
-                out.append(c)
-                i += 1
-                continue
-            if errors == "strict":
-                raise InvalidArgumentError(
-                    "tf.strings.unicode_split: the string %r is not valid UTF-8 (byte 0x%02x); "
-                    "use errors='replace' or 'ignore'." % (s, ord(c) - 0xDC00))
-            # a truncated multi-byte sequence counts as one invalid character
-            need = _UTF8_LEAD.get(ord(c) - 0xDC00, 0)
-            i += 1
-            while need and i < len(s) and _is_cont(s[i]):
-                i += 1
-                need -= 1
-            if errors == "replace":
-                out.append(repl)
-        return out
 
-    return _split_rows(arr, one)
+def unicode_split_with_offsets(input, input_encoding, errors="replace",
+                               replacement_char=65533, name=None):
+    """``unicode_split`` plus the UTF-8 byte offset (int64) where each character starts."""
+    return _unicode_rows("unicode_split_with_offsets", input, input_encoding, errors,
+                         replacement_char)
 
 
 def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
                    replace_control_characters=False, name=None):
     """The Unicode code points (int32) of each string: a 1-D tensor for a scalar, a
-    ``RaggedList`` otherwise.  Invalid UTF-8 is handled as in ``unicode_split``; with
+    RaggedTensor otherwise.  Invalid UTF-8 is handled as in ``unicode_split``; with
     ``replace_control_characters`` the C0 control characters become ``replacement_char``."""
-    chars = unicode_split(input, input_encoding, errors, replacement_char)
-    repl = int(replacement_char)
+    return _unicode_rows("unicode_decode", input, input_encoding, errors, replacement_char,
+                         True, replace_control_characters)[0]
 
-    def points(row):
-        if isinstance(row, RaggedList):
-            return RaggedList([points(r) for r in row])
-        cps = [ord(c) for c in row._value.tolist()]
-        if replace_control_characters:
-            cps = [repl if c < 0x20 else c for c in cps]
-        return Tensor(np.asarray(cps, np.int32))
 
-    return points(chars)
+def unicode_decode_with_offsets(input, input_encoding, errors="replace",
+                                replacement_char=65533, replace_control_characters=False,
+                                name=None):
+    """``unicode_decode`` plus the UTF-8 byte offset (int64) where each character starts."""
+    return _unicode_rows("unicode_decode_with_offsets", input, input_encoding, errors,
+                         replacement_char, True, replace_control_characters)
 
 
 def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533,
                    name=None):
     """Strings from Unicode code points: each innermost row of ``input`` (an int tensor of
-    rank >= 1, or a ``RaggedList``) becomes one string, so the result has one dimension
-    less.  Code points that are not valid (negative, surrogates, above U+10FFFF) become
+    rank >= 1, or a RaggedTensor) becomes one string, so the result has one dimension
+    less (a RaggedTensor of ragged_rank 1 gives a dense vector, deeper ones stay ragged).
+    Code points that are not valid (negative, surrogates, above U+10FFFF) become
     ``replacement_char`` (``errors='replace'``), are dropped (``'ignore'``) or raise
     (``'strict'``).  Only ``output_encoding='UTF-8'`` is supported."""
     fn = "tf.strings.unicode_encode"
@@ -580,11 +744,14 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
         return "".join(out)
 
     def encode(x):
-        if isinstance(x, RaggedList):
-            rows = [encode(r) for r in x]
-            if rows and all(isinstance(r, Tensor) and r._value.ndim == 0 for r in rows):
-                return _str_tensor([r._value[()] for r in rows], (len(rows),))
-            return RaggedList(rows)
+        rt = _as_ragged(x)
+        if rt is not None:
+            if isinstance(rt.values, RaggedTensor) or rt.values._value.ndim > 1:
+                return rt.with_values(encode(rt.values))
+            cps = _int_array(rt.values, "unicode_encode", "input").tolist()
+            sp = rt._splits
+            return _str_tensor([text(cps[sp[i]:sp[i + 1]]) for i in range(len(sp) - 1)],
+                               (len(sp) - 1,))
         arr = _int_array(x, "unicode_encode", "input")
         if arr.ndim == 0:
             raise InvalidArgumentError("%s: input must have rank >= 1 (the code points of a "
@@ -687,6 +854,7 @@ def to_number(input, out_type=_dt.float32, name=None):
 _FILLS = ("", " ", "+", "-", "#", "0")
 
 
+@_ragged_rows
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
               name=None):
     """Numbers (and bools) as text, with C printf rules: floats as ``%f`` (``%e`` with
@@ -900,7 +1068,6 @@ def to_hash_bucket(input, num_buckets, name=None):
 
 # ---- n-grams --------------------------------------------------------------------------------
 
-@_ragged_rows
 def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
            preserve_short_sequences=False, name=None):
     """The n-grams of each sequence along the last axis, joined with ``separator``, for
@@ -932,7 +1099,12 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
             raise ValueError("tf.strings.ngrams: padding_width must be greater than 0, got "
                              "%r." % (padding_width,))
     sep = _scalar_str(separator, "ngrams", "separator")
-    arr = _strings(data, "ngrams", "data")
+    rt = _as_ragged(data)
+    if rt is not None and (isinstance(rt.values, RaggedTensor) or rt.values._value.ndim > 1):
+        # n-grams of the innermost rows, one ragged level at a time
+        return rt.with_values(ngrams(rt.values, ngram_width, separator, pad_values,
+                                     padding_width, preserve_short_sequences))
+    arr = _strings(rt.values if rt is not None else data, "ngrams", "data")
     if arr.ndim == 0:
         raise ValueError("tf.strings.ngrams: data must have rank >= 1 (a sequence of "
                          "tokens), got a scalar string. Split it first, e.g. "
@@ -956,23 +1128,21 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
             out.append(sep.join([left] * p + seq + [right] * p))
         return out
 
+    if rt is not None:
+        # the innermost rows of the RaggedTensor are the sequences
+        sp = rt._splits
+        toks = arr.tolist()
+        rows = [one(toks[sp[i]:sp[i + 1]]) for i in range(len(sp) - 1)]
+        flat = [t for r in rows for t in r]
+        lengths = np.array([len(r) for r in rows], np.int64)
+        splits = np.zeros(lengths.shape[0] + 1, sp.dtype)
+        np.cumsum(lengths, out=splits[1:])
+        return RaggedTensor._make(_str_tensor(flat, (len(flat),)), splits)
     lead = arr.shape[:-1]
     nrows = int(np.prod(lead)) if lead else 1
     seqs = arr.reshape((nrows, arr.shape[-1])).tolist() if arr.size else \
         [[] for _ in range(nrows)]
     rows = [one(s) for s in seqs]
-    counts = {len(r) for r in rows}
-    if len(counts) <= 1:
-        k = counts.pop() if counts else 0
-        return _str_tensor([t for r in rows for t in r], lead + (k,))
-    # rows of different lengths (only from preserve_short_sequences): nested RaggedList
-    tensors = [_str_tensor(r, (len(r),)) for r in rows]
-
-    def nest(items, shape):
-        if len(shape) == 1:
-            return RaggedList(items)
-        step = int(np.prod(shape[1:]))
-        return RaggedList([nest(items[i * step:(i + 1) * step], shape[1:])
-                           for i in range(shape[0])])
-
-    return nest(tensors, lead)
+    # a dense input has rows of one length, so every row has as many n-grams
+    k = len(rows[0]) if rows else 0
+    return _str_tensor([t for r in rows for t in r], lead + (k,))

@@ -314,7 +314,9 @@ def test_lookup_layers_on_ragged_rows():
     chars = tf.strings.unicode_split(["abc", "ba", ""], "UTF-8")
     lookup = L.StringLookup(vocabulary=["a", "b"])
     ids = lookup(chars)
-    assert isinstance(ids, tf.strings.RaggedList)
+    # Keras 3 (TF 2.21): a tf.RaggedTensor with int64 values and row_splits
+    assert isinstance(ids, tf.RaggedTensor) and ids.dtype == tf.int64
+    assert ids.row_splits.dtype == tf.int64
     assert ids.to_list() == [[1, 2, 0], [2, 1], []]
     assert lookup(tf.strings.unicode_split(["ab", "ba"], "UTF-8")).to_list() == \
         [[1, 2], [2, 1]]                             # equal lengths stay ragged too
@@ -323,14 +325,30 @@ def test_lookup_layers_on_ragged_rows():
     multi_hot = L.StringLookup(vocabulary=["a", "b"], output_mode="multi_hot")
     assert multi_hot(chars).numpy().tolist() == [[1, 1, 1], [0, 1, 1], [0, 0, 0]]
     ints = L.IntegerLookup(vocabulary=[5, 7])
+    assert ints(tf.ragged.constant([[7, 5, 1], [5]])).to_list() == [[2, 1, 0], [1]]
+    # a legacy RaggedList of rows still works
     assert ints(tf.strings.RaggedList([tf.constant([7, 5, 1]), tf.constant([5])])).to_list() \
         == [[2, 1, 0], [1]]
+    # Keras 3: Hashing keeps the rows (int) or encodes each row; CategoryEncoding encodes
+    # each row of a [batch, None] RaggedTensor
+    assert L.Hashing(num_bins=3)(chars).to_list() == [[0, 1, 1], [1, 0], []]
+    assert L.Hashing(num_bins=3, output_mode="multi_hot")(chars).numpy().tolist() == [
+        [1, 1, 0], [1, 1, 0], [0, 0, 0]]
+    counts = L.CategoryEncoding(num_tokens=4, output_mode="count")(
+        tf.ragged.constant([[0, 1, 1], [3], []]))
+    assert counts.numpy().tolist() == [[1, 2, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]]
+    weighted = L.CategoryEncoding(num_tokens=4, output_mode="count")(
+        tf.ragged.constant([[0, 1, 1], [3]]),
+        count_weights=tf.ragged.constant([[0.5, 1.0, 2.0], [4.0]]))
+    assert weighted.numpy().tolist() == [[0.5, 3.0, 0, 0], [0, 0, 0, 4.0]]
 
 
 def test_text_vectorization_ragged_output():
     tv = L.TextVectorization(vocabulary=["a", "b"], ragged=True)
     out = tv(tf.constant(["a b a", "b", ""]))
-    assert isinstance(out, tf.strings.RaggedList)
+    # Keras 3: a tf.RaggedTensor, int64 values and row_splits
+    assert isinstance(out, tf.RaggedTensor) and out.dtype == tf.int64
+    assert out.row_splits.dtype == tf.int64 and out.shape.as_list() == [3, None]
     assert out.to_list() == [[2, 3, 2], [3], []]
     cut = L.TextVectorization(vocabulary=["a", "b"], ragged=True, output_sequence_length=2)
     assert cut(tf.constant(["a b a", "b"])).to_list() == [[2, 3], [3]]

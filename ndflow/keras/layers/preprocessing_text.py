@@ -21,6 +21,7 @@ from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
 from ndflow.ops.string_hashes import fingerprint64, siphash24, to_bytes
 from ndflow.core.ragged import RaggedList
+from ndflow.ragged.ragged_tensor import RaggedTensor
 
 __all__ = ["StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding",
            "Discretization", "Hashing", "HashedCrossing"]
@@ -32,6 +33,9 @@ def _array(x):
     """Plain NumPy data from a tensor, array, list, or a ``tf.data`` dataset of batches."""
     if isinstance(x, Tensor):
         return np.asarray(x._value)
+    rt = _ragged(x)
+    if rt is not None:                      # adapt / vocabularies: every value counts
+        return np.asarray(rt.flat_values._value)
     if hasattr(x, "element_spec") and hasattr(x, "__iter__"):
         parts = [_array(b) for b in x]
         parts = [p.reshape(-1) if p.ndim == 0 else p for p in parts]
@@ -39,9 +43,56 @@ def _array(x):
     return np.asarray(x)
 
 
-def _is_ragged(x):
-    """A ``tf.strings`` RaggedList (a list of rows; ndflow's stand-in for RaggedTensor)."""
-    return isinstance(x, RaggedList)
+class _RaggedArg:
+    """Carries a RaggedTensor argument through ``Layer.__call__``, whose input conversion
+    only knows dense tensors (it would try to make the rows one NumPy array)."""
+
+    __slots__ = ("rt",)
+
+    def __init__(self, rt):
+        self.rt = rt
+
+    @property
+    def shape(self):
+        return self.rt.shape
+
+
+class _TakesRagged:
+    """Mixin for the layers that accept ``tf.RaggedTensor`` inputs (and arguments)."""
+
+    def __call__(self, *args, **kwargs):
+        args = tuple(_RaggedArg(a) if isinstance(a, (RaggedTensor, RaggedList)) else a
+                     for a in args)
+        kwargs = {k: _RaggedArg(v) if isinstance(v, (RaggedTensor, RaggedList)) else v
+                  for k, v in kwargs.items()}
+        return super().__call__(*args, **kwargs)
+
+
+def _ragged(x):
+    """``x`` as a ``tf.RaggedTensor`` when it is ragged (a legacy ``RaggedList`` is
+    converted), else None."""
+    if isinstance(x, _RaggedArg):
+        x = x.rt
+    if isinstance(x, RaggedTensor):
+        return x
+    if isinstance(x, RaggedList):
+        return RaggedTensor.from_ragged_list(x)
+    return None
+
+
+def _ragged_rows_encoded(rt, encode_row, depth, dtype):
+    """One encoded vector per innermost row of a ragged_rank-1 RaggedTensor ``rt``
+    (``encode_row``: the row's values as a NumPy array -> a vector of ``depth``)."""
+    if rt.ragged_rank != 1 or rt.flat_values._value.ndim != 1:
+        raise ValueError("expected a RaggedTensor of shape [batch, None] (ragged_rank 1) to "
+                         "encode row by row, got shape %s; use output_mode='int' or "
+                         "merge the ragged dimensions first." % (rt.shape,))
+    vals = np.asarray(rt.flat_values._value)
+    sp = rt._splits
+    out = np.zeros((rt.nrows_int, depth), dtype)
+    for i in range(rt.nrows_int):
+        out[i] = encode_row(vals[sp[i]:sp[i + 1]])
+    return Tensor(out)
 
 
 def _to_str(v):
@@ -121,7 +172,7 @@ def _encode(indices, depth, mode, idf=None, dtype="float32"):
     return out.reshape(lead + (depth,)) if idx.ndim > 1 else out[0]
 
 
-class _IndexLookup(Layer):
+class _IndexLookup(_TakesRagged, Layer):
     """Shared machinery of StringLookup and IntegerLookup.
 
     With ``num_oov_indices > 1`` an out-of-vocabulary token goes to OOV bucket
@@ -303,14 +354,19 @@ class _IndexLookup(Layer):
         return False
 
     def call(self, inputs):
-        if _is_ragged(inputs):
-            # rows of different lengths (tf.strings.split / unicode_split): look each row
-            # up; ids (or tokens, inverted) stay ragged, encodings give one vector per row
-            rows = [self.call(r) for r in inputs]
+        rt = _ragged(inputs)
+        if rt is not None:
+            # rows of different lengths (tf.strings.split / unicode_split): ids (or tokens,
+            # inverted) keep the row partition, encodings give one vector per row
             if self.invert or self.output_mode == "int":
-                return type(inputs)(rows)
-            return Tensor(np.stack([r._value for r in rows]) if rows else
-                          np.zeros((0, self.vocabulary_size()), self.dtype))
+                return rt.with_flat_values(self.call(rt.flat_values))
+            depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else \
+                self.vocabulary_size()
+            try:
+                return _ragged_rows_encoded(rt, lambda row: self.call(Tensor(row))._value,
+                                            depth, self.dtype)
+            except ValueError as e:
+                raise ValueError("%s %r: %s" % (type(self).__name__, self.name, e)) from None
         values = _array(inputs)
         if self.invert:
             return Tensor(self._invert(values))
@@ -385,7 +441,7 @@ _PUNCT = re.compile("[%s]" % re.escape(_string.punctuation))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-class TextVectorization(Layer):
+class TextVectorization(_TakesRagged, Layer):
     """Turns raw strings into token indices (or multi-hot / count / tf-idf vectors):
     standardize (lowercase, strip punctuation), split on whitespace, optional n-grams,
     look up in a vocabulary learned with ``adapt``.  In 'int' mode index 0 is padding
@@ -464,7 +520,15 @@ class TextVectorization(Layer):
                 return [list(s) for s in texts]
             return [s.split() for s in texts]
         res = self.split(_string_batch(texts))
-        if isinstance(res, (list, tuple)):
+        rt = _ragged(res)
+        if rt is not None:
+            if rt.ragged_rank != 1 or rt.flat_values._value.ndim != 1:
+                raise ValueError(
+                    "TextVectorization %r: the split callable must return one row of tokens "
+                    "per input string, i.e. a RaggedTensor of shape [batch, None]; got "
+                    "shape %s." % (self.name, rt.shape))
+            rows = rt.to_list()
+        elif isinstance(res, (list, tuple)):
             rows = [_array(r).reshape(-1).tolist() for r in res]
         else:
             arr = _array(res)
@@ -538,10 +602,14 @@ class TextVectorization(Layer):
             return Tensor(ids.reshape(-1, 1) if _array(inputs).ndim == 2 else ids)
         if self.output_mode == "int" and self.ragged:
             # one row of ids per text, each as long as its text (cut to
-            # output_sequence_length when given), as a RaggedList
-            rows = [Tensor(np.asarray(s[:self.output_sequence_length], np.int64))
-                    for s in seqs]
-            return rows[0] if scalar else RaggedList(rows)
+            # output_sequence_length when given), as a tf.RaggedTensor (as in Keras)
+            rows = [s[:self.output_sequence_length] for s in seqs]
+            if scalar:
+                return Tensor(np.asarray(rows[0], np.int64))
+            flat = np.array([i for r in rows for i in r], np.int64)
+            lengths = np.array([len(r) for r in rows], np.int64)
+            return RaggedTensor.from_row_lengths(Tensor(flat), Tensor(lengths),
+                                                 validate=False)
         if self.output_mode == "int":
             length = self.output_sequence_length or max([len(s) for s in seqs] + [0])
             out = np.zeros((len(seqs), length), np.int64)
@@ -607,7 +675,7 @@ def _serialize_callable(value):
     return serialize_keras_object(value)
 
 
-class CategoryEncoding(Layer):
+class CategoryEncoding(_TakesRagged, Layer):
     """Encodes integer category ids in ``[0, num_tokens)`` as one-hot, multi-hot or counts."""
 
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
@@ -626,6 +694,26 @@ class CategoryEncoding(Layer):
         return False
 
     def call(self, inputs, count_weights=None):
+        rt = _ragged(inputs)
+        if rt is not None:
+            # one encoding per row of a [batch, None] RaggedTensor (count_weights, when
+            # given, is ragged with the same rows)
+            w = _ragged(count_weights)
+            if count_weights is not None and w is None:
+                raise ValueError("CategoryEncoding %r: with ragged inputs count_weights must "
+                                 "be a RaggedTensor with the same rows." % (self.name,))
+            wvals = None if w is None else np.asarray(w.flat_values._value)
+            sp, pos = rt._splits, [0]
+
+            def row(vals):
+                i = pos[0]
+                pos[0] += 1
+                cw = None if wvals is None else Tensor(wvals[sp[i]:sp[i + 1]])
+                return self.call(Tensor(vals), cw)._value
+            try:
+                return _ragged_rows_encoded(rt, row, self.num_tokens, self.dtype)
+            except ValueError as e:
+                raise ValueError("CategoryEncoding %r: %s" % (self.name, e)) from None
         idx = _array(inputs)
         if idx.dtype.kind == "f":
             idx = idx.astype(np.int64)
@@ -713,7 +801,7 @@ class Discretization(Layer):
         return config
 
 
-class Hashing(Layer):
+class Hashing(_TakesRagged, Layer):
     """Hashes strings or integers into ``num_bins`` bins, giving the same bin numbers as
     TensorFlow Keras.  Numbers are hashed as their decimal text (floats truncated to
     int64 first, bools as "true"/"false"); strings as their UTF-8 bytes.  Without a
@@ -747,6 +835,12 @@ class Hashing(Layer):
         return v == m
 
     def call(self, inputs):
+        rt = _ragged(inputs)
+        if rt is not None:
+            if self.output_mode == "int":
+                return rt.with_flat_values(self.call(rt.flat_values))
+            return _ragged_rows_encoded(rt, lambda row: self.call(Tensor(row))._value,
+                                        self.num_bins, self.dtype)
         arr = _array(inputs)
         flat = arr.reshape(-1).tolist()
         # floats are truncated to int64 before hashing (the mask compares the raw value)
