@@ -257,3 +257,57 @@ def test_extra_architectures(case):
                                     "mobilenet_v3"])
 def test_extra_preprocess_input(module):
     test_preprocess_input(module)
+
+
+# ConvNeXt, EfficientNetV2, InceptionResNetV2, NASNet: Keras-written weights give Keras'
+# predictions (layer names, weight shapes and parameter counts checked inside). ndflow
+# names the weights of a nested Sequential (ConvNeXt's stem and downsampling blocks)
+# after their own layer, Keras after the Sequential too: the architecture check below
+# compares weight shapes in order.
+MORE_CASES = [
+    ("ConvNeXtTiny", {"include_top": False, "input_shape": (64, 64, 3), "pooling": "avg"}),
+    ("ConvNeXtTiny", {"input_shape": (32, 32, 3), "classes": 10}),
+    ("EfficientNetV2B0", {"input_shape": (64, 64, 3), "classes": 10}),
+
+]
+# (EfficientNetV2S is checked by architecture only: with these random weights its
+# activations reach 1e5 and float32 rounding alone moves its squeeze-and-excitation
+# gates by more than the tolerance)
+
+
+@pytest.mark.parametrize("case", MORE_CASES, ids=[_case_id(c) for c in MORE_CASES])
+def test_more_keras_weight_files_give_keras_predictions(case, tmp_path):
+    test_keras_weight_files_give_keras_predictions(case, tmp_path)
+
+
+MORE_ARCHITECTURES = [
+    ("ConvNeXtTiny", {}), ("ConvNeXtSmall", {"include_top": False, "pooling": "max"}),
+    ("ConvNeXtBase", {"include_preprocessing": False}),
+    ("ConvNeXtLarge", {"include_top": False}), ("ConvNeXtXLarge", {}),
+    ("EfficientNetV2B0", {}), ("EfficientNetV2B1", {"include_top": False}),
+    ("EfficientNetV2B2", {"include_preprocessing": False}),
+    ("EfficientNetV2B3", {"include_top": False, "pooling": "max"}),
+    ("EfficientNetV2S", {}), ("EfficientNetV2M", {"include_top": False}),
+    ("EfficientNetV2L", {}),
+]
+
+
+@pytest.mark.parametrize("case", MORE_ARCHITECTURES,
+                         ids=["%s-%d" % (c[0], i) for i, c in enumerate(MORE_ARCHITECTURES)])
+def test_more_architectures(case):
+    name, kwargs = case
+    keras_ref.backend.clear_session()
+    ndk.backend.clear_session()
+    k_model = getattr(keras_ref.applications, name)(weights=None, **kwargs)
+    n_model = getattr(ndk.applications, name)(weights=None, **kwargs)
+    assert n_model.name == k_model.name
+    assert [l.name for l in n_model.layers[1:]] == [l.name for l in k_model.layers[1:]]
+    assert [tuple(w.shape) for w in n_model.weights] == [tuple(w.shape)
+                                                         for w in k_model.weights]
+    assert n_model.count_params() == k_model.count_params()
+    assert tuple(n_model.output.shape) == tuple(k_model.output.shape)
+
+
+@pytest.mark.parametrize("module", ["convnext", "efficientnet_v2"])
+def test_more_preprocess_input(module):
+    test_preprocess_input(module)

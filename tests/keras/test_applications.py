@@ -781,5 +781,7 @@ def test_namespace():
                  "EfficientNetB0", "EfficientNetB3", "DenseNet121", "DenseNet169",
                  "DenseNet201", "mobilenet_v2", "imagenet_utils", "densenet"):
         assert name in dir(A)
+    assert A.ConvNeXtXLarge.__name__ == "ConvNeXtXLarge"
+    assert A.EfficientNetV2L.__name__ == "EfficientNetV2L"
     with pytest.raises(AttributeError, match="NASNetLarge"):   # not built yet
         A.NASNetLarge

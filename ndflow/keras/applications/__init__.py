@@ -12,7 +12,7 @@ from ndflow.keras._lazy import lazy_getattr
 _A = "ndflow.keras.applications."
 _SUBMODULES = ("imagenet_utils", "mobilenet_v2", "resnet", "resnet50", "vgg16", "vgg19",
                "efficientnet", "densenet", "mobilenet", "resnet_v2", "xception",
-               "inception_v3", "mobilenet_v3")
+               "inception_v3", "mobilenet_v3", "convnext", "efficientnet_v2")
 
 _TABLE = {
     "MobileNetV2": _A + "mobilenet_v2",
@@ -27,6 +27,10 @@ _TABLE = {
     "MobileNetV3Small": _A + "mobilenet_v3", "MobileNetV3Large": _A + "mobilenet_v3",
 }
 _TABLE.update({"EfficientNetB%d" % i: _A + "efficientnet" for i in range(8)})
+_TABLE.update({"ConvNeXt" + v: _A + "convnext"
+               for v in ("Tiny", "Small", "Base", "Large", "XLarge")})
+_TABLE.update({"EfficientNetV2" + v: _A + "efficientnet_v2"
+               for v in ("B0", "B1", "B2", "B3", "S", "M", "L")})
 
 _names = lazy_getattr(globals(), _TABLE)
 
