@@ -6,9 +6,6 @@
 for the single-process reference.  61 samples in global batches of 15 give slices of
 8 + 7 samples and a last batch of ONE sample, whose slice on rank 1 is empty.
 """
-import os
-import sys
-
 import numpy as np
 
 GLOBAL_BATCH = 15
@@ -128,13 +125,6 @@ def run(tf, strategy, rank):
     return out
 
 
-def main(out_dir):
-    import ndflow as tf
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    rank = strategy.cluster_resolver.task_id
-    out = run(tf, strategy, rank)
-    np.savez(os.path.join(out_dir, "rank%d.npz" % rank), **out)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1])
+    from _mpi_launch import rank_main
+    rank_main(run)

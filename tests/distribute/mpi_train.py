@@ -5,9 +5,6 @@
 ``run(strategy)`` is also called by the test in its own process (plain python: a
 MultiWorkerMirroredStrategy with one replica) to get the single-process reference.
 """
-import os
-import sys
-
 import numpy as np
 
 GLOBAL_BATCH = 16
@@ -128,13 +125,6 @@ def run(tf, strategy, rank):
     return out
 
 
-def main(out_dir):
-    import ndflow as tf
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    rank = strategy.cluster_resolver.task_id
-    out = run(tf, strategy, rank)
-    np.savez(os.path.join(out_dir, "rank%d.npz" % rank), **out)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1])
+    from _mpi_launch import rank_main
+    rank_main(run)

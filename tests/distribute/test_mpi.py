@@ -11,66 +11,19 @@ with the same weights (to float32 rounding) and report the same losses.
 mpi4py and MPICH (with its ``mpiexec``) come with the ``test`` extra; without them this
 test fails, it does not skip.
 """
-import importlib.util
 import os
-import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-import ndflow as tf
+from _mpi_launch import HERE, load_script, two_rank_runs
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 SCRIPT = os.path.join(HERE, "mpi_train.py")
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("ndflow_mpi_train", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _mpiexec():
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError as e:
-        pytest.fail("mpi4py is not installed (%s): install the test extra, "
-                    "`pip install -e '.[test]'` (it brings mpi4py and mpich)." % e)
-    here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    found = here if os.path.exists(here) else shutil.which("mpiexec")
-    if found is None:
-        pytest.fail("no `mpiexec` next to %s nor on PATH: install an MPI library, e.g. "
-                    "`pip install mpich` (part of the test extra)." % sys.executable)
-    return found
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    mpiexec = _mpiexec()
-    out = tmp_path_factory.mktemp("mpi")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    for name in ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "NDFLOW_MPI"):
-        env.pop(name, None)
-    cmd = [mpiexec, "-n", "2", sys.executable, SCRIPT, str(out)]
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=90)
-    except subprocess.TimeoutExpired as e:
-        pytest.fail("`%s` did not finish within 90 s (a rank waiting in a collective?).\n"
-                    "stdout:\n%s\nstderr:\n%s" % (" ".join(cmd), e.stdout, e.stderr))
-    assert proc.returncode == 0, "`%s` failed (exit %d).\nstdout:\n%s\nstderr:\n%s" % (
-        " ".join(cmd), proc.returncode, proc.stdout, proc.stderr)
-    ranks = [dict(np.load(os.path.join(out, "rank%d.npz" % r))) for r in (0, 1)]
-    # the single-process reference: the same program, one replica, rank 0's seed
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    assert strategy.num_replicas_in_sync == 1
-    reference = _load_script().run(tf, strategy, 0)
-    return ranks, reference
+    return two_rank_runs(SCRIPT, tmp_path_factory.mktemp("mpi"))
 
 
 def test_two_replicas(runs):
@@ -115,7 +68,7 @@ def test_reduced_logs_equal_single_process(runs):
 
 def test_gather_and_reduce_across_ranks(runs):
     ranks, _ = runs
-    x, _ = _load_script().data()
+    x, _ = load_script(SCRIPT).data()
     np.testing.assert_array_equal(ranks[0]["gathered_x"], x[:16])
     np.testing.assert_allclose(ranks[0]["mean_x"], x[:16].mean(axis=0), rtol=1e-6,
                                atol=1e-7)

@@ -12,65 +12,19 @@ ranks must return exactly the same numbers, equal to the reference to float32 ro
 mpi4py and MPICH (with its ``mpiexec``) come with the ``test`` extra; without them this
 test fails, it does not skip.
 """
-import importlib.util
 import os
-import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-import ndflow as tf
+from _mpi_launch import HERE, load_script, two_rank_runs
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 SCRIPT = os.path.join(HERE, "mpi_evaluate.py")
-
-
-def _mpiexec():
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError as e:
-        pytest.fail("mpi4py is not installed (%s): install the test extra, "
-                    "`pip install -e '.[test]'` (it brings mpi4py and mpich)." % e)
-    here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    found = here if os.path.exists(here) else shutil.which("mpiexec")
-    if found is None:
-        pytest.fail("no `mpiexec` next to %s nor on PATH: install an MPI library, e.g. "
-                    "`pip install mpich` (part of the test extra)." % sys.executable)
-    return found
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("ndflow_mpi_evaluate", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    mpiexec = _mpiexec()
-    out = tmp_path_factory.mktemp("mpi_eval")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    for name in ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "NDFLOW_MPI"):
-        env.pop(name, None)
-    cmd = [mpiexec, "-n", "2", sys.executable, SCRIPT, str(out)]
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=90)
-    except subprocess.TimeoutExpired as e:
-        pytest.fail("`%s` did not finish within 90 s (a rank waiting in a collective?).\n"
-                    "stdout:\n%s\nstderr:\n%s" % (" ".join(cmd), e.stdout, e.stderr))
-    assert proc.returncode == 0, "`%s` failed (exit %d).\nstdout:\n%s\nstderr:\n%s" % (
-        " ".join(cmd), proc.returncode, proc.stdout, proc.stderr)
-    ranks = [dict(np.load(os.path.join(out, "rank%d.npz" % r))) for r in (0, 1)]
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    assert strategy.num_replicas_in_sync == 1
-    reference = _load_script().run(tf, strategy, 0)
-    return ranks, reference
+    return two_rank_runs(SCRIPT, tmp_path_factory.mktemp("mpi_eval"))
 
 
 def test_batches_are_split(runs):
@@ -108,7 +62,7 @@ def test_evaluate_equals_single_process(runs):
 
 def test_predict_gathers_all_outputs_in_order(runs):
     ranks, ref = runs
-    x, _, _ = _load_script().data()
+    x, _, _ = load_script(SCRIPT).data()
     for key, rows in (("pred", 61), ("pred_ds", 40), ("two_out_a", 61), ("two_out_b", 61)):
         assert ranks[0][key].shape[0] == rows and ref[key].shape[0] == rows, key
         np.testing.assert_allclose(ranks[0][key], ref[key], rtol=1e-6, atol=1e-7,

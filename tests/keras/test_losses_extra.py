@@ -3,6 +3,8 @@ values against NumPy float64 formulas, gradients against finite differences, con
 computed with real Keras 3.15 (TensorFlow backend) pasted in, reductions and masks,
 configs, and training through model.compile."""
 import itertools
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -11,26 +13,15 @@ import ndflow as tf
 from ndflow import keras
 from ndflow.keras import losses
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _numeric import numeric_grad  # noqa: E402  (tests/_numeric.py)
+
 EPS = 1e-7
 RNG = np.random.default_rng(7)
 
 
 def _np(t):
     return np.asarray(t.numpy() if hasattr(t, "numpy") else t, dtype=np.float64)
-
-
-def _numeric_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        hi = f(x)
-        flat[i] = old - eps
-        lo = f(x)
-        flat[i] = old
-        gflat[i] = (hi - lo) / (2 * eps)
-    return g
 
 
 def _value_and_grad(loss_fn, y_true, y_pred):
@@ -125,7 +116,7 @@ def test_dice_and_tversky_gradients_match_finite_differences(fn, kwargs):
     with tf.GradientTape() as tape:
         tape.watch(x)
         total = tf.reduce_sum(fn(t, x, **kwargs) * tf.constant(w))
-    np.testing.assert_allclose(_np(tape.gradient(total, x)), _numeric_grad(f, p.copy()),
+    np.testing.assert_allclose(_np(tape.gradient(total, x)), numeric_grad(f, p.copy()),
                                rtol=1e-6, atol=1e-9)
 
 
@@ -169,7 +160,7 @@ def test_generalized_cross_entropy_gradient_matches_finite_differences():
         return float(_np(losses.categorical_generalized_cross_entropy(labels, v, 0.4)).sum())
     _, g = _value_and_grad(lambda t, v: tf.reduce_sum(
         losses.categorical_generalized_cross_entropy(t, v, 0.4)), labels, p)
-    np.testing.assert_allclose(_np(g), _numeric_grad(f, p.copy()), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(_np(g), numeric_grad(f, p.copy()), rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("q", [0, 1, 1.5, -0.2])
@@ -311,7 +302,7 @@ def test_circle_gradient_matches_finite_differences():
     _, g = _value_and_grad(lambda t, v: tf.reduce_sum(losses.circle(t, v, gamma=3.0,
                                                                     margin=0.3)),
                            labels, emb)
-    np.testing.assert_allclose(_np(g), _numeric_grad(f, emb.copy()), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(_np(g), numeric_grad(f, emb.copy()), rtol=1e-5, atol=1e-8)
 
 
 def test_circle_shape_errors():

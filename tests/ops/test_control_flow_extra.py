@@ -5,6 +5,7 @@ References are NumPy (float64 where it matters) and central finite differences; 
 constants taken from TensorFlow 2.21 say so next to them."""
 import collections
 import os
+import sys
 import time
 import unittest
 
@@ -14,16 +15,8 @@ import pytest
 import ndflow as tf
 from ndflow.core.errors import InvalidArgumentError, OutOfRangeError, OpError
 
-
-def numeric_grad(f, x, eps=1e-6):
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (f(up) - f(down)) / (2 * eps)
-    return g
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _numeric import numeric_grad  # noqa: E402  (tests/_numeric.py)
 
 
 # ---- scan -------------------------------------------------------------------------------

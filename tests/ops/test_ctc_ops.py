@@ -2,12 +2,17 @@
 float64), gradients against central finite differences (float64), a few values and
 gradients from real TensorFlow pasted in, and the argument checks."""
 import itertools
+import os
+import sys
 
 import numpy as np
 import pytest
 
 import ndflow as tf
 from ndflow.core.errors import InvalidArgumentError
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _numeric import numeric_grad  # noqa: E402  (tests/_numeric.py)
 
 RNG = np.random.default_rng(2024)
 
@@ -77,20 +82,6 @@ def test_float32_result_and_unique_is_ignored():
     np.testing.assert_allclose(a, want, rtol=1e-6)
 
 
-def _numeric_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        hi = f(x)
-        flat[i] = old - eps
-        lo = f(x)
-        flat[i] = old
-        gflat[i] = (hi - lo) / (2 * eps)
-    return g
-
-
 @pytest.mark.parametrize("time_major", [True, False])
 @pytest.mark.parametrize("blank", [None, 2])
 def test_gradient_matches_finite_differences(time_major, blank):
@@ -113,7 +104,7 @@ def test_gradient_matches_finite_differences(time_major, blank):
                               blank_index=blank)
         total = tf.reduce_sum(loss * tf.constant(weights))
     got = tape.gradient(total, x).numpy()
-    np.testing.assert_allclose(got, _numeric_grad(f, logits.copy()), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, numeric_grad(f, logits.copy()), rtol=1e-6, atol=1e-8)
     # frames past a sequence's logit_length get no gradient
     frames = got if not time_major else got.transpose(1, 0, 2)
     assert np.all(frames[2, 3:] == 0) and np.all(frames[1, 5:] == 0)

@@ -4,23 +4,17 @@ Expected values are worked out with NumPy; gradients are checked against central
 differences in float64.  The eager-TensorFlow behaviours mirrored here (overwriting an
 index, zeros for unwritten elements, read clearing an element) were observed with
 TensorFlow 2.21."""
+import os
+import sys
+
 import numpy as np
 import pytest
 
 import ndflow as tf
 from ndflow.core.errors import OutOfRangeError, InvalidArgumentError
 
-
-def numeric_grad(f, x, eps=1e-6):
-    """Central finite differences of scalar ``f`` at float64 array ``x``."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (f(up) - f(down)) / (2 * eps)
-    return g
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _numeric import numeric_grad  # noqa: E402  (tests/_numeric.py)
 
 
 # ---- construction and properties -------------------------------------------------------

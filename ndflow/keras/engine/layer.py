@@ -19,6 +19,7 @@ from ndflow.core.variable import Variable
 from ndflow.keras.engine import naming
 from ndflow.keras.engine.masking import input_mask, attach_output_mask
 from ndflow.keras.engine.keras_tensor import KerasTensor
+from ndflow.keras.ops._base import _leaves
 from ndflow.keras.mixed_precision import policy as _mp
 
 # state of the layer call in progress: training flag passed down to nested layers, nesting
@@ -109,14 +110,6 @@ def _to_tensors(x, dtype):
     if hasattr(x, "__array__") and not isinstance(x, str):
         return _to_tensors(np.asarray(x), dtype)
     return x
-
-
-def _leaves(x):
-    if isinstance(x, (list, tuple)):
-        for v in x:
-            yield from _leaves(v)
-    else:
-        yield x
 
 
 def _plain_numbers(x):

@@ -200,7 +200,53 @@ def _fmt_axes(axes):
     return "%r" % (tuple(axes),) if axes is not None else "None"
 
 
-class MultiHeadAttention(Layer):
+def _unpack_qvk_shapes(query_shape, value_shape, key_shape):
+    """``build`` may get the shapes as one list ``[query, value(, key)]``; split it."""
+    if isinstance(query_shape, list) and value_shape is None and \
+            isinstance(query_shape[0], (list, tuple)):
+        shapes = query_shape
+        query_shape, value_shape = shapes[0], shapes[1]
+        key_shape = shapes[2] if len(shapes) > 2 else None
+    return query_shape, value_shape, key_shape
+
+
+class _QueryValueKeyBuild:
+    """For the attention layers that build from the shapes of query, value and key (which
+    only ``call`` knows): records Keras' build config (the three shapes, batch unknown)
+    and rebuilds from it."""
+
+    def _record_build_shapes(self, query_shape, value_shape, key_shape):
+        free = lambda s: None if s is None else (None,) + tuple(s)[1:]  # noqa: E731
+        self._qvk_build_shapes = {"query_shape": free(query_shape),
+                                  "value_shape": free(value_shape)}
+        if key_shape is not value_shape and tuple(key_shape) != tuple(value_shape):
+            self._qvk_build_shapes["key_shape"] = free(key_shape)
+        if self._build_shapes is None:
+            self._build_shapes = free(query_shape)
+
+    def _maybe_build(self, inputs):
+        pass   # built in call(), where the shapes of query, value and key are all known
+
+    def _maybe_build_symbolic(self, shapes):
+        pass   # only the query's shape is known here; call() on the inferred data builds
+
+    def get_build_config(self):
+        shapes = self.__dict__.get("_qvk_build_shapes")
+        if shapes:
+            return {"shapes_dict": dict(shapes)}
+        return super().get_build_config()
+
+    def build_from_config(self, config):
+        shapes = (config or {}).get("shapes_dict")
+        if shapes and shapes.get("query_shape") is not None:
+            if not self.built:
+                self.build(shapes["query_shape"], shapes.get("value_shape"),
+                           shapes.get("key_shape"))
+            return
+        super().build_from_config(config)
+
+
+class MultiHeadAttention(_QueryValueKeyBuild, Layer):
     """Multi-head attention (``Attention Is All You Need``), Keras' ``MultiHeadAttention``.
 
     Inputs have rank >= 3: ``(batch, *positions, features)``. ``attention_axes`` (an int or
@@ -335,11 +381,8 @@ class MultiHeadAttention(Layer):
         return k, b
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        if isinstance(query_shape, list) and value_shape is None and \
-                isinstance(query_shape[0], (list, tuple)):
-            shapes = query_shape
-            query_shape, value_shape = shapes[0], shapes[1]
-            key_shape = shapes[2] if len(shapes) > 2 else None
+        query_shape, value_shape, key_shape = _unpack_qvk_shapes(query_shape, value_shape,
+                                                                 key_shape)
         value_shape = value_shape if value_shape is not None else query_shape
         key_shape = key_shape if key_shape is not None else value_shape
         qd, vd, kd = tuple(query_shape)[-1], tuple(value_shape)[-1], tuple(key_shape)[-1]
@@ -355,36 +398,8 @@ class MultiHeadAttention(Layer):
         out = self._output_shape or (qd,)
         self.output_kernel, self.output_bias = self._w(
             "attention_output", (n, self.value_dim) + tuple(out), tuple(out))
-        # Keras' build config: the three shapes, batch unknown
-        free = lambda s: None if s is None else (None,) + tuple(s)[1:]  # noqa: E731
-        self._mha_build_shapes = {"query_shape": free(query_shape),
-                                  "value_shape": free(value_shape)}
-        if key_shape is not value_shape and tuple(key_shape) != tuple(value_shape):
-            self._mha_build_shapes["key_shape"] = free(key_shape)
-        if self._build_shapes is None:
-            self._build_shapes = free(query_shape)
+        self._record_build_shapes(query_shape, value_shape, key_shape)
         self.built = True
-
-    def _maybe_build(self, inputs):
-        pass   # built in call(), where the shapes of query, value and key are all known
-
-    def _maybe_build_symbolic(self, shapes):
-        pass   # only the query's shape is known here; call() on the inferred data builds
-
-    def get_build_config(self):
-        shapes = self.__dict__.get("_mha_build_shapes")
-        if shapes:
-            return {"shapes_dict": dict(shapes)}
-        return super().get_build_config()
-
-    def build_from_config(self, config):
-        shapes = (config or {}).get("shapes_dict")
-        if shapes and shapes.get("query_shape") is not None:
-            if not self.built:
-                self.build(shapes["query_shape"], shapes.get("value_shape"),
-                           shapes.get("key_shape"))
-            return
-        super().build_from_config(config)
 
     def _tensor(self, x):
         if isinstance(x, Tensor):

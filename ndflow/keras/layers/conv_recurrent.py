@@ -30,7 +30,8 @@ import numpy as np
 from ndflow.core.tensor import Tensor
 from ndflow.keras import activations, initializers, regularizers, constraints
 from ndflow.keras.engine.input_spec import InputSpec
-from ndflow.keras.layers.recurrent import RNN, _DropoutCell, _initial_state_batch
+from ndflow.keras.layers.recurrent import (
+    RNN, _DropoutCell, _build_lstm_bias, _initial_state_batch)
 from ndflow.keras.layers.convolutional import (
     normalize_tuple, normalize_data_format, normalize_padding, conv_output_length)
 from ndflow.ops._base import wrap
@@ -148,23 +149,7 @@ class ConvLSTMCell(_DropoutCell):
             name="recurrent_kernel", shape=self.kernel_size + (f, 4 * f),
             initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint)
-        if self.use_bias:
-            if self.unit_forget_bias:
-                base = self.bias_initializer
-
-                def bias_init(shape, dtype=None, **kw):
-                    def part(n):
-                        v = base((n,), dtype=dtype)
-                        return np.asarray(getattr(v, "_value", v))
-                    first = part(f)
-                    return np.concatenate([first, np.ones((f,), first.dtype), part(2 * f)])
-            else:
-                bias_init = self.bias_initializer
-            self.bias = self.add_weight(
-                name="bias", shape=(4 * f,), initializer=bias_init,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        _build_lstm_bias(self, f)
         self.built = True
 
     def get_initial_state(self, batch_size=None, spatial=None):

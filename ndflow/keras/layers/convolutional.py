@@ -98,6 +98,20 @@ def _ser(module, value):
     return module.serialize(value) if value is not None else None
 
 
+def _kernel_bias_config(layer):
+    """The config entries of a layer's kernel and bias initializers, regularizers and
+    constraints, and of its activity regularizer (in Keras' order)."""
+    return {
+        "kernel_initializer": initializers.serialize(layer.kernel_initializer),
+        "bias_initializer": initializers.serialize(layer.bias_initializer),
+        "kernel_regularizer": _ser(regularizers, layer.kernel_regularizer),
+        "bias_regularizer": _ser(regularizers, layer.bias_regularizer),
+        "activity_regularizer": _ser(regularizers, layer.activity_regularizer),
+        "kernel_constraint": _ser(constraints, layer.kernel_constraint),
+        "bias_constraint": _ser(constraints, layer.bias_constraint),
+    }
+
+
 class _BaseConv(Layer):
     """Shared machinery: argument storage, bias/activation, channels-first handling."""
 
@@ -195,13 +209,7 @@ class _BaseConv(Layer):
             "padding": self.padding, "data_format": self.data_format,
             "dilation_rate": self.dilation_rate, "groups": self.groups,
             "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-            "activity_regularizer": _ser(regularizers, self.activity_regularizer),
-            "kernel_constraint": _ser(constraints, self.kernel_constraint),
-            "bias_constraint": _ser(constraints, self.bias_constraint),
+            **_kernel_bias_config(self),
         })
         return config
 
@@ -333,9 +341,11 @@ class _DepthwiseBase(_BaseConv):
         self.pointwise_regularizer = _get(regularizers, pointwise_regularizer)
         self.pointwise_constraint = _get(constraints, pointwise_constraint)
 
+    _depthwise_kernel_name = "depthwise_kernel"   # the weight's name
+
     def _build_depthwise(self, cin):
         self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (cin, self.depth_multiplier),
+            name=self._depthwise_kernel_name, shape=self.kernel_size + (cin, self.depth_multiplier),
             initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint)
 
@@ -431,25 +441,25 @@ class SeparableConv2D(_SeparableConv):
                          dilation_rate, **own, **rest)
 
 
-class DepthwiseConv2D(_DepthwiseBase):
-    """Each input channel convolved with its own ``depth_multiplier`` filters."""
+class _DepthwiseConv(_DepthwiseBase):
+    """The depthwise convolutions without a pointwise step (DepthwiseConv1D/2D); the
+    subclass sets the class attribute ``rank``."""
 
-    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=(1, 1), **kwargs):
+    def __init__(self, kernel_size, strides, padding, depth_multiplier, data_format,
+                 dilation_rate, **kwargs):
         own, rest = _split_kwargs(kwargs, _SEP_DEFAULTS)
         own["depth_multiplier"] = depth_multiplier
         for key in ("pointwise_initializer", "pointwise_regularizer", "pointwise_constraint"):
             own.pop(key)
-        rest.pop("filters", None)
-        super().__init__(2, None, kernel_size, strides, padding, data_format, dilation_rate,
-                         pointwise_initializer="glorot_uniform", pointwise_regularizer=None,
-                         pointwise_constraint=None, **own, **rest)
+        super().__init__(self.rank, None, kernel_size, strides, padding, data_format,
+                         dilation_rate, pointwise_initializer="glorot_uniform",
+                         pointwise_regularizer=None, pointwise_constraint=None, **own, **rest)
 
     def build(self, input_shape):
         cin = self._input_channels(input_shape)
         self._build_depthwise(cin)
         self._build_bias(cin * self.depth_multiplier)
-        self.input_spec = InputSpec(ndim=4, axes={self._channel_axis: cin})
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: cin})
         self.built = True
 
     def _out_channels(self, input_shape):
@@ -463,6 +473,18 @@ class DepthwiseConv2D(_DepthwiseBase):
         config = super().get_config()
         config.pop("filters", None)
         return config
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Each input channel convolved with its own ``depth_multiplier`` filters."""
+
+    rank = 2
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), **kwargs):
+        kwargs.pop("filters", None)
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, **kwargs)
 
 
 # ---- transposed ------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras.engine.masking import get_keras_mask, set_keras_mask
 from ndflow.keras import activations, initializers, regularizers, constraints
+from ndflow.keras.layers.attention import _QueryValueKeyBuild, _unpack_qvk_shapes
+from ndflow.keras.layers.convolutional import _kernel_bias_config
 from ndflow.keras.layers.core import _SeededLayer
 from ndflow.keras.layers.embedding import Embedding
+from ndflow.keras.layers.recurrent import _WrappedLayerConfig
 from ndflow.ops._base import wrap
 from ndflow.ops import array_ops as _A
 from ndflow.ops import math_ops as _M
@@ -251,13 +254,7 @@ class EinsumDense(Layer):
         config.update({
             "output_shape": self.partial_output_shape, "equation": self.equation,
             "activation": activations.serialize(self.activation), "bias_axes": self.bias_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-            "activity_regularizer": _ser(regularizers, self.activity_regularizer),
-            "kernel_constraint": _ser(constraints, self.kernel_constraint),
-            "bias_constraint": _ser(constraints, self.bias_constraint),
+            **_kernel_bias_config(self),
             "quantization_config": None,
         })
         return config
@@ -272,7 +269,7 @@ def _bool_np(mask):
     return v.astype(bool)
 
 
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(_QueryValueKeyBuild, Layer):
     """Grouped-query attention (``keras.layers.GroupQueryAttention``): ``num_query_heads``
     query heads share ``num_key_value_heads`` key/value heads (each key/value head serves
     ``num_query_heads // num_key_value_heads`` consecutive query heads). Inputs are
@@ -331,11 +328,8 @@ class GroupedQueryAttention(Layer):
             name=name, dtype=self._dtype_policy.name)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        if isinstance(query_shape, list) and value_shape is None and \
-                isinstance(query_shape[0], (list, tuple)):
-            shapes = query_shape
-            query_shape, value_shape = shapes[0], shapes[1]
-            key_shape = shapes[2] if len(shapes) > 2 else None
+        query_shape, value_shape, key_shape = _unpack_qvk_shapes(query_shape, value_shape,
+                                                                 key_shape)
         query_shape = tuple(query_shape)
         value_shape = tuple(value_shape) if value_shape is not None else query_shape
         key_shape = tuple(key_shape) if key_shape is not None else value_shape
@@ -349,35 +343,8 @@ class GroupedQueryAttention(Layer):
         self._output_dense = self._dense("bquh,uhm->bqm", (None, query_shape[-1]), "m",
                                          "attention_output")
         self._output_dense.build((None, query_shape[0], hq, hd))
-        free = lambda s: (None,) + tuple(s)[1:]  # noqa: E731
-        self._gqa_build_shapes = {"query_shape": free(query_shape),
-                                  "value_shape": free(value_shape)}
-        if key_shape != value_shape:
-            self._gqa_build_shapes["key_shape"] = free(key_shape)
-        if self._build_shapes is None:
-            self._build_shapes = free(query_shape)
+        self._record_build_shapes(query_shape, value_shape, key_shape)
         self.built = True
-
-    def _maybe_build(self, inputs):
-        pass   # built in call(), where the shapes of query, value and key are all known
-
-    def _maybe_build_symbolic(self, shapes):
-        pass
-
-    def get_build_config(self):
-        shapes = self.__dict__.get("_gqa_build_shapes")
-        if shapes:
-            return {"shapes_dict": dict(shapes)}
-        return super().get_build_config()
-
-    def build_from_config(self, config):
-        shapes = (config or {}).get("shapes_dict")
-        if shapes and shapes.get("query_shape") is not None:
-            if not self.built:
-                self.build(shapes["query_shape"], shapes.get("value_shape"),
-                           shapes.get("key_shape"))
-            return
-        super().build_from_config(config)
 
     def _tensor(self, x):
         if isinstance(x, Tensor):
@@ -463,13 +430,7 @@ class GroupedQueryAttention(Layer):
             "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
             "use_gate": self.use_gate, "sliding_window": self.sliding_window,
             "dropout": self.dropout,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-            "activity_regularizer": _ser(regularizers, self.activity_regularizer),
-            "kernel_constraint": _ser(constraints, self.kernel_constraint),
-            "bias_constraint": _ser(constraints, self.bias_constraint),
+            **_kernel_bias_config(self),
             "seed": self.seed,
         })
         return config
@@ -527,7 +488,7 @@ class AlphaDropout(_SeededLayer):
 
 # ---- Wrapper and SpectralNormalization --------------------------------------------------
 
-class Wrapper(Layer):
+class Wrapper(_WrappedLayerConfig, Layer):
     """Base class of layers that wrap another layer (``self.layer``): builds the wrapped
     layer, serializes it in the config under ``"layer"``."""
 
@@ -549,19 +510,6 @@ class Wrapper(Layer):
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)
-
-    def get_config(self):
-        from ndflow.keras.saving import serialization
-        config = super().get_config()
-        config["layer"] = serialization.serialize_keras_object(self.layer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from ndflow.keras.layers.recurrent import _deserialize_cell
-        config = dict(config)
-        layer = _deserialize_cell(config.pop("layer"), custom_objects)
-        return cls(layer, **config)
 
 
 class SpectralNormalization(Wrapper):

@@ -247,25 +247,7 @@ class LSTMCell(_DropoutCell):
 
     def build(self, input_shape):
         self._build_kernels(_input_dim(self, input_shape), 4)
-        if self.use_bias:
-            u = self.units
-            if self.unit_forget_bias:
-                base = self.bias_initializer
-
-                def init(shape, dtype=None, **kw):
-                    def part(n):
-                        v = base((n,), dtype=dtype)
-                        return np.asarray(getattr(v, "_value", v))
-                    first = part(u)
-                    return np.concatenate([first, np.ones((u,), first.dtype), part(2 * u)])
-                bias_init = init
-            else:
-                bias_init = self.bias_initializer
-            self.bias = self.add_weight(
-                name="bias", shape=(4 * u,), initializer=bias_init,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        _build_lstm_bias(self, self.units)
         self.built = True
 
     def call(self, inputs, states, training=None):
@@ -380,6 +362,43 @@ def _deserialize_cell(config, custom_objects=None):
 def _serialize_layer(layer):
     from ndflow.keras.saving import serialization
     return serialization.serialize_keras_object(layer)
+
+
+def _build_lstm_bias(cell, units):
+    """Give an LSTM-style ``cell`` its fused gate bias ``(4 * units,)`` (``None`` without
+    ``use_bias``): ``bias_initializer`` for every gate, except ones for the forget gate (the
+    second quarter) with ``unit_forget_bias``."""
+    if not cell.use_bias:
+        cell.bias = None
+        return
+    base = cell.bias_initializer
+
+    def forget_ones(shape, dtype=None, **kw):
+        def part(n):
+            v = base((n,), dtype=dtype)
+            return np.asarray(getattr(v, "_value", v))
+        first = part(units)
+        return np.concatenate([first, np.ones((units,), first.dtype), part(2 * units)])
+    bias_init = forget_ones if cell.unit_forget_bias else base
+    cell.bias = cell.add_weight(
+        name="bias", shape=(4 * units,), initializer=bias_init,
+        regularizer=cell.bias_regularizer, constraint=cell.bias_constraint)
+
+
+class _WrappedLayerConfig:
+    """``get_config`` / ``from_config`` of the layers that wrap another layer: the wrapped
+    layer is serialized under ``"layer"`` and passed first to the constructor."""
+
+    def get_config(self):
+        config = super().get_config()
+        config["layer"] = _serialize_layer(self.layer)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        layer = _deserialize_cell(config.pop("layer"), custom_objects)
+        return cls(layer, **config)
 
 
 class StackedRNNCells(Layer):
@@ -1188,7 +1207,7 @@ class Bidirectional(Layer):
         return cls(layer, backward_layer=bw, **config)
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(_WrappedLayerConfig, Layer):
     """Applies ``layer`` to every timestep: (batch, time, ...) -> (batch, time, ...)."""
 
     def __init__(self, layer, **kwargs):
@@ -1232,14 +1251,3 @@ class TimeDistributed(Layer):
         shape = tuple(input_shape)
         inner = self.layer.compute_output_shape((None,) + shape[2:])
         return (shape[0], shape[1]) + tuple(inner)[1:]
-
-    def get_config(self):
-        config = super().get_config()
-        config["layer"] = _serialize_layer(self.layer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        layer = _deserialize_cell(config.pop("layer"), custom_objects)
-        return cls(layer, **config)

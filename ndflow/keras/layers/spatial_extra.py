@@ -6,7 +6,7 @@ import numpy as np
 from ndflow.keras.engine.layer import Layer
 from ndflow.keras.engine.input_spec import InputSpec
 from ndflow.keras.layers.convolutional import (
-    normalize_tuple, normalize_data_format, _DepthwiseBase, _SEP_DEFAULTS, _split_kwargs,
+    normalize_tuple, normalize_data_format, _DepthwiseConv,
     Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, SeparableConv1D, SeparableConv2D)
 from ndflow.keras.layers.reshaping import _UpSampling, _ZeroPadding, _Cropping
 from ndflow.ops._base import wrap
@@ -69,42 +69,18 @@ class Cropping3D(_Cropping):
         return config
 
 
-class DepthwiseConv1D(_DepthwiseBase):
+class DepthwiseConv1D(_DepthwiseConv):
     """Each input channel of (batch, steps, channels) convolved with its own
     ``depth_multiplier`` filters. The kernel, ``(kernel_size, channels, depth_multiplier)``,
     is named ``kernel`` as in Keras 3."""
 
+    rank = 1
+    _depthwise_kernel_name = "kernel"
+
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=1, **kwargs):
-        own, rest = _split_kwargs(kwargs, _SEP_DEFAULTS)
-        own["depth_multiplier"] = depth_multiplier
-        for key in ("pointwise_initializer", "pointwise_regularizer", "pointwise_constraint"):
-            own.pop(key)
-        super().__init__(1, None, kernel_size, strides, padding, data_format, dilation_rate,
-                         pointwise_initializer="glorot_uniform", pointwise_regularizer=None,
-                         pointwise_constraint=None, **own, **rest)
-
-    def build(self, input_shape):
-        cin = self._input_channels(input_shape)
-        self.depthwise_kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (cin, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
-        self._build_bias(cin * self.depth_multiplier)
-        self.input_spec = InputSpec(ndim=3, axes={self._channel_axis: cin})
-        self.built = True
-
-    def _out_channels(self, input_shape):
-        c = input_shape[self._channel_axis]
-        return None if c is None else c * self.depth_multiplier
-
-    def call(self, inputs):
-        return self._cf_wrap(inputs, lambda x: self._finish(self._depthwise(x)))
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("filters", None)
-        return config
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, **kwargs)
 
 
 # ---- adaptive pooling ---------------------------------------------------------------------

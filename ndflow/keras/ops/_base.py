@@ -210,6 +210,8 @@ def tensor(x, dtype=None):
 
 
 def _leaves(x):
+    """The non-list, non-tuple items of a nested list/tuple ``x`` (``x`` itself otherwise),
+    depth first."""
     if isinstance(x, (list, tuple)):
         for v in x:
             yield from _leaves(v)

@@ -67,31 +67,33 @@ def _highest(dtype):
     return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
 
 
-@keras_op
-def segment_max(data, segment_ids, num_segments=None, sorted=False):
-    """Largest row of each segment; an empty segment holds the dtype's lowest value."""
-    data, ids, n = _segments(data, segment_ids, num_segments, "segment_max")
+def _segment_extreme(data, segment_ids, num_segments, opname, reduce_fn, bound, finite):
+    """The largest/smallest row of each segment: ``reduce_fn`` over the rows, the others
+    masked with ``bound(dtype)`` (the dtype's lowest/highest value). An empty segment holds
+    that bound too, but for floats the finite one, ``np.finfo(dtype).<finite>``."""
+    data, ids, n = _segments(data, segment_ids, num_segments, opname)
     dt = data._value.dtype
-    low = np.finfo(dt).min if dt.kind == "f" else _lowest(dt)
-    out = _masked_segment(data, ids, n, _lowest(dt), R.reduce_max)
+    empty_fill = getattr(np.finfo(dt), finite) if dt.kind == "f" else bound(dt)
+    out = _masked_segment(data, ids, n, bound(dt), reduce_fn)
     empty = np.bincount(ids[(ids >= 0) & (ids < n)], minlength=n) == 0
     if empty.any():
         e = _wrap(empty.reshape((n,) + (1,) * (_ndim(data) - 1)))
-        out = M.where(A.broadcast_to(e, _shape(out)), _wrap(np.full(_shape(out), low, dt)), out)
+        out = M.where(A.broadcast_to(e, _shape(out)),
+                      _wrap(np.full(_shape(out), empty_fill, dt)), out)
     return out
+
+
+@keras_op
+def segment_max(data, segment_ids, num_segments=None, sorted=False):
+    """Largest row of each segment; an empty segment holds the dtype's lowest value."""
+    return _segment_extreme(data, segment_ids, num_segments, "segment_max", R.reduce_max,
+                            _lowest, "min")
 
 
 @keras_op
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
-    data, ids, n = _segments(data, segment_ids, num_segments, "segment_min")
-    dt = data._value.dtype
-    high = np.finfo(dt).max if dt.kind == "f" else _highest(dt)
-    out = _masked_segment(data, ids, n, _highest(dt), R.reduce_min)
-    empty = np.bincount(ids[(ids >= 0) & (ids < n)], minlength=n) == 0
-    if empty.any():
-        e = _wrap(empty.reshape((n,) + (1,) * (_ndim(data) - 1)))
-        out = M.where(A.broadcast_to(e, _shape(out)), _wrap(np.full(_shape(out), high, dt)), out)
-    return out
+    return _segment_extreme(data, segment_ids, num_segments, "segment_min", R.reduce_min,
+                            _highest, "max")
 
 
 @keras_op

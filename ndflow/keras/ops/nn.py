@@ -49,6 +49,16 @@ def _float(x, opname):
     return check_float(tensor(x), opname)
 
 
+def _float_activation(name):
+    """The keras op ``name(x)``: the activation ``name`` of ``ndflow.nn`` on a float ``x``."""
+    act = getattr(_act, name)
+
+    def op(x):
+        return act(_float(x, name))
+    op.__name__ = op.__qualname__ = name
+    return keras_op(op)
+
+
 # ---- activations -------------------------------------------------------------------------
 
 @keras_op
@@ -68,19 +78,13 @@ def sigmoid(x):
     return _nn.sigmoid(_float(x, "sigmoid"))
 
 
-@keras_op
-def sparse_sigmoid(x):
-    return _act.sparse_sigmoid(_float(x, "sparse_sigmoid"))
+sparse_sigmoid = _float_activation("sparse_sigmoid")
 
 
-@keras_op
-def softplus(x):
-    return _act.softplus(_float(x, "softplus"))
+softplus = _float_activation("softplus")
 
 
-@keras_op
-def softsign(x):
-    return _act.softsign(_float(x, "softsign"))
+softsign = _float_activation("softsign")
 
 
 @keras_op
@@ -88,14 +92,10 @@ def soft_shrink(x, threshold=0.5):
     return _act.soft_shrink(_float(x, "soft_shrink"), threshold)
 
 
-@keras_op
-def sparse_plus(x):
-    return _act.sparse_plus(_float(x, "sparse_plus"))
+sparse_plus = _float_activation("sparse_plus")
 
 
-@keras_op
-def silu(x):
-    return _act.silu(_float(x, "silu"))
+silu = _float_activation("silu")
 
 
 @keras_op
@@ -108,9 +108,7 @@ def squareplus(x, b=4):
     return _act.squareplus(_float(x, "squareplus"), b)
 
 
-@keras_op
-def log_sigmoid(x):
-    return _act.log_sigmoid(_float(x, "log_sigmoid"))
+log_sigmoid = _float_activation("log_sigmoid")
 
 
 @keras_op
@@ -118,14 +116,10 @@ def leaky_relu(x, negative_slope=0.2):
     return _act.leaky_relu(float_tensor(x), negative_slope)
 
 
-@keras_op
-def hard_sigmoid(x):
-    return _act.hard_sigmoid(_float(x, "hard_sigmoid"))
+hard_sigmoid = _float_activation("hard_sigmoid")
 
 
-@keras_op
-def hard_silu(x):
-    return _act.hard_silu(_float(x, "hard_silu"))
+hard_silu = _float_activation("hard_silu")
 
 
 @keras_op
@@ -138,9 +132,7 @@ def elu(x, alpha=1.0):
     return _act.elu(_float(x, "elu"), alpha)
 
 
-@keras_op
-def selu(x):
-    return _act.selu(_float(x, "selu"))
+selu = _float_activation("selu")
 
 
 @keras_op
@@ -158,14 +150,10 @@ def glu(x, axis=-1):
     return _act.glu(_float(x, "glu"), axis)
 
 
-@keras_op
-def tanh_shrink(x):
-    return _act.tanh_shrink(_float(x, "tanh_shrink"))
+tanh_shrink = _float_activation("tanh_shrink")
 
 
-@keras_op
-def hard_tanh(x):
-    return _act.hard_tanh(_float(x, "hard_tanh"))
+hard_tanh = _float_activation("hard_tanh")
 
 
 @keras_op

@@ -51,6 +51,38 @@ def _i32(a):
     return _wrap(np.asarray(a).astype(np.int32))
 
 
+# ---- the families of one-line ops: each factory makes the keras op called ``name`` ------
+
+def _named_op(name, body):
+    body.__name__ = body.__qualname__ = name
+    return keras_op(body)
+
+
+def _float_unary(name, math_fn):
+    """``name(x)``: ``math_fn`` on ``x`` as a float tensor."""
+    return _named_op(name, lambda x: math_fn(float_tensor(x)))
+
+
+def _elementwise_np(name, np_fn):
+    """``name(x)``: the NumPy function ``np_fn`` on ``x``'s values (not differentiable)."""
+    return _named_op(name, lambda x: _wrap(np_fn(ndarray(tensor(x)))))
+
+
+def _comparison(name, math_fn):
+    """``name(x1, x2)``: the comparison ``math_fn`` after promoting the two operands."""
+    return _named_op(name, lambda x1, x2: _compare(math_fn)(x1, x2))
+
+
+def _logical(name, np_fn):
+    """``name(x1, x2)``: the NumPy logical function ``np_fn`` on the truth values."""
+    return _named_op(name, lambda x1, x2: _wrap(np_fn(_truth(x1), _truth(x2))))
+
+
+def _bitwise(name, np_fn):
+    """``name(x, y)``: the NumPy bitwise function ``np_fn`` on two integer/bool tensors."""
+    return _named_op(name, lambda x, y: _wrap(np_fn(*_int_pair(x, y, name))))
+
+
 # ---- elementwise: arithmetic -------------------------------------------------------------
 
 @keras_op
@@ -168,9 +200,7 @@ def absolute(x):
     return abs(x)
 
 
-@keras_op
-def fabs(x):
-    return M.abs(float_tensor(x))
+fabs = _float_unary("fabs", M.abs)
 
 
 @keras_op
@@ -186,14 +216,8 @@ def square(x):
     return M.square(x)
 
 
-@keras_op
-def reciprocal(x):
-    return M.reciprocal(float_tensor(x))
-
-
-@keras_op
-def sqrt(x):
-    return M.sqrt(float_tensor(x))
+reciprocal = _float_unary("reciprocal", M.reciprocal)
+sqrt = _float_unary("sqrt", M.sqrt)
 
 
 @keras_op
@@ -221,9 +245,7 @@ def _odd(f, x):
     return M.where(pos, y, M.negative(y))
 
 
-@keras_op
-def exp(x):
-    return M.exp(float_tensor(x))
+exp = _float_unary("exp", M.exp)
 
 
 @keras_op
@@ -232,19 +254,9 @@ def exp2(x):
     return M.exp(M.multiply(x, _math.log(2.0)))
 
 
-@keras_op
-def expm1(x):
-    return M.expm1(float_tensor(x))
-
-
-@keras_op
-def log(x):
-    return M.log(float_tensor(x))
-
-
-@keras_op
-def log1p(x):
-    return M.log1p(float_tensor(x))
+expm1 = _float_unary("expm1", M.expm1)
+log = _float_unary("log", M.log)
+log1p = _float_unary("log1p", M.log1p)
 
 
 @keras_op
@@ -278,34 +290,12 @@ def logaddexp2(x1, x2):
     return M.multiply(logaddexp(M.multiply(x1, ln2), M.multiply(x2, ln2)), 1.0 / ln2)
 
 
-@keras_op
-def sin(x):
-    return M.sin(float_tensor(x))
-
-
-@keras_op
-def cos(x):
-    return M.cos(float_tensor(x))
-
-
-@keras_op
-def tan(x):
-    return M.tan(float_tensor(x))
-
-
-@keras_op
-def arcsin(x):
-    return M.asin(float_tensor(x))
-
-
-@keras_op
-def arccos(x):
-    return M.acos(float_tensor(x))
-
-
-@keras_op
-def arctan(x):
-    return M.atan(float_tensor(x))
+sin = _float_unary("sin", M.sin)
+cos = _float_unary("cos", M.cos)
+tan = _float_unary("tan", M.tan)
+arcsin = _float_unary("arcsin", M.asin)
+arccos = _float_unary("arccos", M.acos)
+arctan = _float_unary("arctan", M.atan)
 
 
 @keras_op
@@ -314,19 +304,9 @@ def arctan2(x1, x2):
     return M.atan2(x1, x2)
 
 
-@keras_op
-def sinh(x):
-    return M.sinh(float_tensor(x))
-
-
-@keras_op
-def cosh(x):
-    return M.cosh(float_tensor(x))
-
-
-@keras_op
-def tanh(x):
-    return M.tanh(float_tensor(x))
+sinh = _float_unary("sinh", M.sinh)
+cosh = _float_unary("cosh", M.cosh)
+tanh = _float_unary("tanh", M.tanh)
 
 
 @keras_op
@@ -421,14 +401,8 @@ def lcm(x1, x2):
 
 # ---- rounding ----------------------------------------------------------------------------
 
-@keras_op
-def floor(x):
-    return M.floor(float_tensor(x))
-
-
-@keras_op
-def ceil(x):
-    return M.ceil(float_tensor(x))
+floor = _float_unary("floor", M.floor)
+ceil = _float_unary("ceil", M.ceil)
 
 
 @keras_op
@@ -465,53 +439,21 @@ def _compare(fn):
     return op
 
 
-@keras_op
-def equal(x1, x2):
-    return _compare(M.equal)(x1, x2)
-
-
-@keras_op
-def not_equal(x1, x2):
-    return _compare(M.not_equal)(x1, x2)
-
-
-@keras_op
-def less(x1, x2):
-    return _compare(M.less)(x1, x2)
-
-
-@keras_op
-def less_equal(x1, x2):
-    return _compare(M.less_equal)(x1, x2)
-
-
-@keras_op
-def greater(x1, x2):
-    return _compare(M.greater)(x1, x2)
-
-
-@keras_op
-def greater_equal(x1, x2):
-    return _compare(M.greater_equal)(x1, x2)
+equal = _comparison("equal", M.equal)
+not_equal = _comparison("not_equal", M.not_equal)
+less = _comparison("less", M.less)
+less_equal = _comparison("less_equal", M.less_equal)
+greater = _comparison("greater", M.greater)
+greater_equal = _comparison("greater_equal", M.greater_equal)
 
 
 def _truth(x):
     return np.asarray(ndarray(tensor(x))).astype(bool)
 
 
-@keras_op
-def logical_and(x1, x2):
-    return _wrap(np.logical_and(_truth(x1), _truth(x2)))
-
-
-@keras_op
-def logical_or(x1, x2):
-    return _wrap(np.logical_or(_truth(x1), _truth(x2)))
-
-
-@keras_op
-def logical_xor(x1, x2):
-    return _wrap(np.logical_xor(_truth(x1), _truth(x2)))
+logical_and = _logical("logical_and", np.logical_and)
+logical_or = _logical("logical_or", np.logical_or)
+logical_xor = _logical("logical_xor", np.logical_xor)
 
 
 @keras_op
@@ -532,34 +474,12 @@ def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
                                         equal_nan=equal_nan)))
 
 
-@keras_op
-def isnan(x):
-    return _wrap(np.isnan(ndarray(tensor(x))))
-
-
-@keras_op
-def isinf(x):
-    return _wrap(np.isinf(ndarray(tensor(x))))
-
-
-@keras_op
-def isfinite(x):
-    return _wrap(np.isfinite(ndarray(tensor(x))))
-
-
-@keras_op
-def isposinf(x):
-    return _wrap(np.isposinf(ndarray(tensor(x))))
-
-
-@keras_op
-def isneginf(x):
-    return _wrap(np.isneginf(ndarray(tensor(x))))
-
-
-@keras_op
-def isreal(x):
-    return _wrap(np.isreal(ndarray(tensor(x))))
+isnan = _elementwise_np("isnan", np.isnan)
+isinf = _elementwise_np("isinf", np.isinf)
+isfinite = _elementwise_np("isfinite", np.isfinite)
+isposinf = _elementwise_np("isposinf", np.isposinf)
+isneginf = _elementwise_np("isneginf", np.isneginf)
+isreal = _elementwise_np("isreal", np.isreal)
 
 
 @keras_op
@@ -580,19 +500,9 @@ def _int_pair(x, y, opname):
     return x._value, y._value
 
 
-@keras_op
-def bitwise_and(x, y):
-    return _wrap(np.bitwise_and(*_int_pair(x, y, "bitwise_and")))
-
-
-@keras_op
-def bitwise_or(x, y):
-    return _wrap(np.bitwise_or(*_int_pair(x, y, "bitwise_or")))
-
-
-@keras_op
-def bitwise_xor(x, y):
-    return _wrap(np.bitwise_xor(*_int_pair(x, y, "bitwise_xor")))
+bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
 
 
 @keras_op
@@ -609,14 +519,8 @@ def bitwise_not(x):
     return bitwise_invert(x)
 
 
-@keras_op
-def bitwise_left_shift(x, y):
-    return _wrap(np.left_shift(*_int_pair(x, y, "bitwise_left_shift")))
-
-
-@keras_op
-def bitwise_right_shift(x, y):
-    return _wrap(np.right_shift(*_int_pair(x, y, "bitwise_right_shift")))
+bitwise_left_shift = _bitwise("bitwise_left_shift", np.left_shift)
+bitwise_right_shift = _bitwise("bitwise_right_shift", np.right_shift)
 
 
 @keras_op

@@ -33,6 +33,23 @@ def _var_path(v):
     return str(path).split(":")[0]
 
 
+# the arguments that each optimizer here passes on to ``Optimizer.__init__`` unchanged
+_BASE_ARG_NAMES = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
+                   "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                   "gradient_accumulation_steps", "name")
+
+
+def _base_args(args):
+    """The base-class arguments out of an ``__init__``'s ``locals()``."""
+    return {k: args[k] for k in _BASE_ARG_NAMES}
+
+
+def _adam_moments(m, u, g, b1, b2):
+    """Move Adam's first and second moment slots ``m``, ``u`` towards ``g`` and ``g^2``."""
+    m._value = m._value + (g - m._value) * (1 - b1)
+    u._value = u._value + (np.square(g) - u._value) * (1 - b2)
+
+
 class _CustomSlots(Optimizer):
     """Optimizers whose slot variables depend on the model variable (shape, name): the
     subclass's ``_create_slots(v)`` makes them (a dict name -> Variable); the moving average
@@ -76,14 +93,7 @@ class Adafactor(_CustomSlots):
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, use_ema=use_ema,
-                         ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, name=name,
-                         **kwargs)
+        super().__init__(learning_rate=learning_rate, **_base_args(locals()), **kwargs)
         self.beta_2_decay = beta_2_decay
         self.epsilon_1 = epsilon_1
         self.epsilon_2 = epsilon_2
@@ -148,14 +158,7 @@ class Lamb(Optimizer):
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, use_ema=use_ema,
-                         ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, name=name,
-                         **kwargs)
+        super().__init__(learning_rate=learning_rate, **_base_args(locals()), **kwargs)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -166,8 +169,7 @@ class Lamb(Optimizer):
         m, u = slots["momentum"], slots["velocity"]
         t = float(self._iterations._value) + 1
         b1, b2 = float(self.beta_1), float(self.beta_2)
-        m._value = m._value + (g - m._value) * (1 - b1)
-        u._value = u._value + (np.square(g) - u._value) * (1 - b2)
+        _adam_moments(m, u, g, b1, b2)
         direction = (m._value / (1 - b1 ** t)) / (np.sqrt(u._value / (1 - b2 ** t))
                                                     + self.epsilon)
         w = v._value
@@ -211,14 +213,7 @@ class Muon(_CustomSlots):
                  exclude_embeddings=True, muon_a=3.4445, muon_b=-4.7750, muon_c=2.0315,
                  adam_lr_ratio=1, momentum=0.95, ns_steps=5, nesterov=True, rms_rate=0.2,
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, use_ema=use_ema,
-                         ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, name=name,
-                         **kwargs)
+        super().__init__(learning_rate=learning_rate, **_base_args(locals()), **kwargs)
         if exclude_layers is not None and not isinstance(exclude_layers, (list, tuple)):
             raise TypeError("Muon: exclude_layers must be a list of regular expressions "
                             "(matched against variable paths), got %r." % (exclude_layers,))
@@ -280,8 +275,7 @@ class Muon(_CustomSlots):
         t = float(self._iterations._value) + 1
         b1, b2 = float(self.adam_beta_1), float(self.adam_beta_2)
         alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-        m._value = m._value + (g - m._value) * (1 - b1)
-        u._value = u._value + (np.square(g) - u._value) * (1 - b2)
+        _adam_moments(m, u, g, b1, b2)
         v._value = v._value - (m._value * alpha) / (np.sqrt(u._value) + self.epsilon)
 
     def _muon_step(self, g, v, lr, slots):
@@ -349,14 +343,7 @@ class ScheduleFreeAdamW(_CustomSlots):
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, use_ema=use_ema,
-                         ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency,
-                         loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, name=name,
-                         **kwargs)
+        super().__init__(learning_rate=learning_rate, **_base_args(locals()), **kwargs)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
