@@ -1006,3 +1006,19 @@ def test_lookup_in_a_dataset_map():
     ds = tf.data.Dataset.from_tensor_slices(["a b", "c a"]).batch(2).map(
         lambda x: layer(tf.strings.split(x)))
     assert [x.to_list() for x in ds] == [[[1, 2], [0, 1]]]
+
+
+def test_a_custom_layer_receives_ragged_and_sparse_inputs_as_they_are():
+    from ndflow import keras
+
+    class RowSums(keras.layers.Layer):
+        def call(self, inputs):
+            if isinstance(inputs, tf.SparseTensor):
+                return tf.sparse.reduce_sum(inputs, axis=1)
+            return tf.reduce_sum(inputs, axis=1)
+
+    layer = RowSums()
+    rt = tf.ragged.constant([[1.0, 2.0], [3.0]])
+    np.testing.assert_array_equal(layer(rt).numpy(), [3.0, 3.0])
+    sp = tf.sparse.from_dense(tf.constant([[1.0, 0.0], [0.0, 5.0]]))
+    np.testing.assert_array_equal(layer(sp).numpy(), [1.0, 5.0])

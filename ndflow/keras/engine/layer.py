@@ -107,6 +107,8 @@ def _to_tensors(x, dtype):
         return {k: _to_tensors(v, dtype) for k, v in x.items()}
     if isinstance(x, (int, float)):
         return convert_to_tensor(x, dtype=dtype if isinstance(x, float) else None)
+    if getattr(type(x), "_ndflow_ragged", False) or getattr(type(x), "_ndflow_sparse", False):
+        return x   # a RaggedTensor / SparseTensor reaches call() as it is
     if hasattr(x, "__array__") and not isinstance(x, str):
         return _to_tensors(np.asarray(x), dtype)
     return x
