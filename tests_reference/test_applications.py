@@ -126,19 +126,30 @@ ARCHITECTURES = [
 ]
 
 
-@pytest.mark.parametrize("case", ARCHITECTURES, ids=[c[0] for c in ARCHITECTURES])
-def test_architectures(case):
+def compare_architectures(case, weight_layers=True):
+    """The ndflow and Keras models of ``case``: same name, layer names, weights in order
+    (the layer of each and its shape, or only the shape with ``weight_layers=False``),
+    parameter count and output shape."""
     name, kwargs = case
     keras_ref.backend.clear_session()
     ndk.backend.clear_session()
     k_model = getattr(keras_ref.applications, name)(weights=None, **kwargs)
     n_model = getattr(ndk.applications, name)(weights=None, **kwargs)
+
+    def weights(model):
+        return [(w.path.split("/")[0] if weight_layers else None, tuple(w.shape))
+                for w in model.weights]
+
     assert n_model.name == k_model.name
     assert [l.name for l in n_model.layers[1:]] == [l.name for l in k_model.layers[1:]]
-    assert [(w.path.split("/")[0], tuple(w.shape)) for w in n_model.weights] == \
-        [(w.path.split("/")[0], tuple(w.shape)) for w in k_model.weights]
+    assert weights(n_model) == weights(k_model)
     assert n_model.count_params() == k_model.count_params()
     assert tuple(n_model.output.shape) == tuple(k_model.output.shape)
+
+
+@pytest.mark.parametrize("case", ARCHITECTURES, ids=[c[0] for c in ARCHITECTURES])
+def test_architectures(case):
+    compare_architectures(case)
 
 
 MODULES = ["mobilenet_v2", "resnet", "resnet50", "vgg16", "vgg19", "densenet",
@@ -250,7 +261,7 @@ EXTRA_ARCHITECTURES = [
 @pytest.mark.parametrize("case", EXTRA_ARCHITECTURES,
                          ids=["%s-%d" % (c[0], i) for i, c in enumerate(EXTRA_ARCHITECTURES)])
 def test_extra_architectures(case):
-    test_architectures(case)
+    compare_architectures(case)
 
 
 @pytest.mark.parametrize("module", ["mobilenet", "resnet_v2", "xception", "inception_v3",
@@ -295,17 +306,7 @@ MORE_ARCHITECTURES = [
 @pytest.mark.parametrize("case", MORE_ARCHITECTURES,
                          ids=["%s-%d" % (c[0], i) for i, c in enumerate(MORE_ARCHITECTURES)])
 def test_more_architectures(case):
-    name, kwargs = case
-    keras_ref.backend.clear_session()
-    ndk.backend.clear_session()
-    k_model = getattr(keras_ref.applications, name)(weights=None, **kwargs)
-    n_model = getattr(ndk.applications, name)(weights=None, **kwargs)
-    assert n_model.name == k_model.name
-    assert [l.name for l in n_model.layers[1:]] == [l.name for l in k_model.layers[1:]]
-    assert [tuple(w.shape) for w in n_model.weights] == [tuple(w.shape)
-                                                         for w in k_model.weights]
-    assert n_model.count_params() == k_model.count_params()
-    assert tuple(n_model.output.shape) == tuple(k_model.output.shape)
+    compare_architectures(case, weight_layers=False)
 
 
 @pytest.mark.parametrize("module", ["convnext", "efficientnet_v2"])

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import socket
+import sys
 import warnings
 
 import h5py
@@ -20,27 +21,17 @@ from ndflow.keras.applications import (densenet, efficientnet, imagenet_utils, m
                                        resnet, vgg16)
 from ndflow.keras.utils import file_utils
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from applications_helpers import assert_digest_equals_keras  # noqa: E402
+
 A = keras.applications
 
 
 # ---- architectures: constants from the real Keras ---------------------------------------
 
-def digest(model):
-    """(name, params, trainable params, output shape, #layers, #weights, sha256[:16] of the
-    layer names after the input layer, sha256[:16] of "layer shape" of every weight)."""
-    names = "\n".join(l.name for l in model.layers[1:])
-    weights = "\n".join("%s %s" % (w.path.split("/")[0], tuple(int(d) for d in w.shape))
-                        for w in model.weights)
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    return (model.name, model.count_params(), trainable, tuple(model.output.shape),
-            len(model.layers), len(model.weights),
-            hashlib.sha256(names.encode()).hexdigest()[:16],
-            hashlib.sha256(weights.encode()).hexdigest()[:16])
-
-
 # Generated with keras 3.15.1 (TensorFlow 2.21): for each entry, in a fresh session
 # (keras.backend.clear_session()), digest(getattr(keras.applications, name)(weights=None,
-# **kwargs)) with the digest function above.
+# **kwargs)) with applications_helpers.digest.
 KERAS_DIGESTS = [
     ('MobileNetV2', {}, ('mobilenetv2_1.00_224', 3538984, 3504872, (None, 1000), 156, 262, '2e4b5e20d3fcdf7a', '9203114f78a9c494')),
     ('MobileNetV2', {'alpha': 0.35, 'include_top': False, 'input_shape': (96, 96, 3)}, ('mobilenetv2_0.35_96', 410208, 396128, (None, 3, 3, 1280), 154, 260, 'fb47447bf39273f1', '3e8f04f3e8256ca7')),
@@ -78,13 +69,7 @@ def _id(entry):
 
 @pytest.mark.parametrize("entry", KERAS_DIGESTS, ids=[_id(e) for e in KERAS_DIGESTS])
 def test_architecture_equals_keras(entry):
-    name, kwargs, expected = entry
-    keras.backend.clear_session()
-    model = getattr(A, name)(weights=None, **kwargs)
-    got = digest(model)
-    assert got == expected, (
-        "%s(%s) differs from Keras: got %s, Keras %s.\nndflow layers: %s" % (
-            name, kwargs, got, expected, [l.name for l in model.layers]))
+    assert_digest_equals_keras(entry)
 
 
 def test_readable_spot_checks_of_names_and_order():

@@ -5,7 +5,8 @@ the ImageNet files requested are Keras' (URLs and md5 hashes as Keras 3.15.1 req
 them), preprocess_input against NumPy formulas, and one small forward check per
 MobileNetV3 feature that has no equivalent elsewhere (the in-model rescaling, the
 squeeze-and-excitation gate)."""
-import hashlib
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -13,25 +14,15 @@ import pytest
 from ndflow import keras
 from ndflow.keras.applications import _common
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from applications_helpers import assert_digest_equals_keras, entry_ids  # noqa: E402
+
 A = keras.applications
-
-
-def digest(model):
-    """(name, params, trainable params, output shape, #layers, #weights, sha256[:16] of the
-    layer names after the input layer, sha256[:16] of "layer shape" of every weight)."""
-    names = "\n".join(l.name for l in model.layers[1:])
-    weights = "\n".join("%s %s" % (w.path.split("/")[0], tuple(int(d) for d in w.shape))
-                        for w in model.weights)
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    return (model.name, model.count_params(), trainable, tuple(model.output.shape),
-            len(model.layers), len(model.weights),
-            hashlib.sha256(names.encode()).hexdigest()[:16],
-            hashlib.sha256(weights.encode()).hexdigest()[:16])
 
 
 # Generated with keras 3.15.1 (TensorFlow 2.21): for each entry, in a fresh session
 # (keras.backend.clear_session()), digest(getattr(keras.applications, name)(weights=None,
-# **kwargs)) with the digest function above.
+# **kwargs)) with applications_helpers.digest.
 KERAS_DIGESTS = [
     ('MobileNet', {}, ('mobilenet_1.00_224', 4253864, 4231976, (None, 1000), 91, 137, 'f5b6a88d7f602c2f', 'e2cea43c7bc29bab')),
     ('MobileNet', {'alpha': 0.25, 'include_top': False, 'input_shape': (128, 128, 3)}, ('mobilenet_0.25_128', 218544, 213072, (None, 4, 4, 256), 86, 135, '61f7fc097048de32', '1eeb1777ffa304f7')),
@@ -51,12 +42,9 @@ KERAS_DIGESTS = [
 ]
 
 
-@pytest.mark.parametrize("entry", KERAS_DIGESTS,
-                         ids=["%s-%d" % (e[0], i) for i, e in enumerate(KERAS_DIGESTS)])
+@pytest.mark.parametrize("entry", KERAS_DIGESTS, ids=entry_ids(KERAS_DIGESTS))
 def test_architecture_equals_keras(entry):
-    name, kwargs, want = entry
-    keras.backend.clear_session()
-    assert digest(getattr(A, name)(weights=None, **kwargs)) == want
+    assert_digest_equals_keras(entry)
 
 
 def test_readable_spot_checks_of_names_and_order():

@@ -1,7 +1,8 @@
 """keras.applications ConvNeXt and EfficientNetV2: architecture fingerprints against the
 real Keras (constants generated with keras 3.15.1 / TensorFlow 2.21, pasted below) and
 the private layers these models need, against NumPy."""
-import hashlib
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -9,24 +10,15 @@ import pytest
 from ndflow import keras
 from ndflow.keras.applications import convnext, efficientnet_v2
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from applications_helpers import assert_digest_equals_keras, entry_ids  # noqa: E402
+
 A = keras.applications
-
-
-def digest(model):
-    """(name, params, trainable params, output shape, #layers, #weights, sha256[:16] of the
-    layer names after the input layer, sha256[:16] of the weight shapes in order)."""
-    names = "\n".join(l.name for l in model.layers[1:])
-    shapes = "\n".join(str(tuple(int(d) for d in w.shape)) for w in model.weights)
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    return (model.name, model.count_params(), trainable, tuple(model.output.shape),
-            len(model.layers), len(model.weights),
-            hashlib.sha256(names.encode()).hexdigest()[:16],
-            hashlib.sha256(shapes.encode()).hexdigest()[:16])
 
 
 # Generated with keras 3.15.1 (TensorFlow 2.21): for each entry, after
 # keras.backend.clear_session(), digest(getattr(keras.applications, name)(weights=None,
-# **kwargs)) with the digest function above.
+# **kwargs), weight_layers=False) with applications_helpers.digest.
 KERAS_DIGESTS = [
     ('ConvNeXtTiny', {'input_shape': (32, 32, 3)}, ('convnext_tiny', 28589128, 28589128, (None, 1000), 135, 182, '8ddb0298a9172ef5', 'a13d16e5cf540ff4')),
     ('ConvNeXtTiny', {'include_top': False, 'input_shape': (32, 32, 3), 'pooling': 'avg'}, ('convnext_tiny', 27820128, 27820128, (None, 768), 134, 180, 'ac5b7d7e020d3d07', '82b49dacb871e3ba')),
@@ -40,12 +32,9 @@ KERAS_DIGESTS = [
 ]
 
 
-@pytest.mark.parametrize("entry", KERAS_DIGESTS,
-                         ids=["%s-%d" % (e[0], i) for i, e in enumerate(KERAS_DIGESTS)])
+@pytest.mark.parametrize("entry", KERAS_DIGESTS, ids=entry_ids(KERAS_DIGESTS))
 def test_architecture_equals_keras(entry):
-    name, kwargs, want = entry
-    keras.backend.clear_session()
-    assert digest(getattr(A, name)(weights=None, **kwargs)) == want
+    assert_digest_equals_keras(entry, weight_layers=False)
 
 
 def test_spot_layer_names_and_output_shapes():

@@ -107,6 +107,48 @@ def obtain_input_shape(fn, input_shape, default_size, min_size, data_format,
     return input_shape
 
 
+def spatial(input_shape):
+    """``(rows, cols)`` of an input shape without the batch."""
+    if backend.image_data_format() == "channels_first":
+        return input_shape[1], input_shape[2]
+    return input_shape[0], input_shape[1]
+
+
+def input_tensor_shape(fn, input_tensor, input_shape):
+    """The shape (without the batch) of the caller's ``input_tensor``, which must be a
+    Keras tensor agreeing with ``input_shape`` where both are known; None without one."""
+    if input_tensor is None:
+        return None
+    if not backend.is_keras_tensor(input_tensor):
+        raise ValueError("%s: `input_tensor` must be a Keras tensor (keras.Input(...) or "
+                         "a layer's output); got %r." % (fn, type(input_tensor).__name__))
+    given = tuple(input_tensor.shape)[1:]
+    if input_shape is not None and (len(given) != len(tuple(input_shape)) or any(
+            a is not None and b is not None and a != b
+            for a, b in zip(given, tuple(input_shape)))):
+        raise ValueError("%s: input_shape=%r does not match the shape %r of "
+                         "input_tensor." % (fn, tuple(input_shape), given))
+    return given
+
+
+def imagenet_rows(fn, alpha, alphas, input_shape, sizes):
+    """With the MobileNets' ImageNet weights: ``alpha`` must be one of ``alphas``, and the
+    weights for the input's size are loaded when it is one of the square ``sizes``, those
+    for 224x224 otherwise (with a warning). Returns that size."""
+    if alpha not in alphas:
+        raise ValueError("%s: ImageNet weights exist for alpha in %s; got alpha=%r. Pass "
+                         "weights=None to train another width from scratch."
+                         % (fn, ", ".join(str(a) for a in alphas), alpha))
+    rows, cols = spatial(input_shape)
+    if rows != cols or rows not in sizes:
+        import warnings
+        warnings.warn("%s: input_shape %r is not one of the square sizes ImageNet weights "
+                      "were trained at (%s); the weights for 224x224 are loaded."
+                      % (fn, input_shape, ", ".join(map(str, sizes))), stacklevel=3)
+        return 224
+    return rows
+
+
 def correct_pad(inputs, kernel_size):
     """Zero padding ``((top, bottom), (left, right))`` that makes a stride-2 'valid'
     convolution of ``kernel_size`` cover the input like TF's 'same' padding does."""
@@ -156,6 +198,38 @@ def source_inputs(tensor):
     return out
 
 
+def build_input(fn, weights, include_top, classes, pooling, input_tensor, input_shape,
+                default_size=224, min_size=32):
+    """The start of a builder taking Keras' usual arguments: the argument checks, the
+    input shape (see :func:`obtain_input_shape`) and the input tensor.
+
+    Returns ``(input_shape, img_input)``.
+    """
+    check_common_args(fn, weights, include_top, classes, pooling)
+    input_shape = obtain_input_shape(
+        fn, input_shape, default_size=default_size, min_size=min_size,
+        data_format=backend.image_data_format(), require_flatten=include_top,
+        weights=weights)
+    return input_shape, image_input(fn, input_tensor, input_shape)
+
+
+def classifier(fn, x, classes, classifier_activation, weights, name="predictions",
+               **dense_kwargs):
+    """The last ``Dense(classes)`` layer, after checking ``classifier_activation``."""
+    validate_classifier_activation(fn, classifier_activation, weights)
+    return layers.Dense(classes, activation=classifier_activation, name=name,
+                        **dense_kwargs)(x)
+
+
+def pooling_head(x, pooling, avg_name=None, max_name=None):
+    """The optional global pooling of a feature extractor (``include_top=False``)."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=avg_name)(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=max_name)(x)
+    return x
+
+
 def head(fn, x, include_top, pooling, classes, classifier_activation, weights,
          avg_name=None, max_name=None, dense_kwargs=None, dropout=None):
     """Classifier (global average pooling [+ dropout] + Dense 'predictions') or the
@@ -164,14 +238,9 @@ def head(fn, x, include_top, pooling, classes, classifier_activation, weights,
         x = layers.GlobalAveragePooling2D(name=avg_name)(x)
         if dropout:
             x = layers.Dropout(dropout[0], name=dropout[1])(x)
-        validate_classifier_activation(fn, classifier_activation, weights)
-        return layers.Dense(classes, activation=classifier_activation, name="predictions",
-                            **(dense_kwargs or {}))(x)
-    if pooling == "avg":
-        return layers.GlobalAveragePooling2D(name=avg_name)(x)
-    if pooling == "max":
-        return layers.GlobalMaxPooling2D(name=max_name)(x)
-    return x
+        return classifier(fn, x, classes, classifier_activation, weights,
+                          **(dense_kwargs or {}))
+    return pooling_head(x, pooling, avg_name, max_name)
 
 
 def make_model(inputs_from, x, input_tensor, name):
@@ -219,17 +288,37 @@ def load_weights_file(fn, model, path):
             from None
 
 
+def load_weights(fn, model, weights, include_top, urls, hashes=None):
+    """Loads the weights a builder was asked for and returns ``model``.
+
+    ``weights``: 'imagenet' fetches Keras' file from ``urls`` (with the classifier,
+    without it; the file is named after the last part of the URL), checked against
+    ``hashes`` (same order; None: unchecked); a path loads that file; None leaves the
+    random initialization.
+    """
+    if weights == "imagenet":
+        i = 0 if include_top else 1
+        url = urls[i]
+        path = fetch(fn, url.rsplit("/", 1)[1], url, hashes[i] if hashes else None)
+        load_weights_file(fn, model, path)
+    elif weights is not None:
+        load_weights_file(fn, model, weights)
+    return model
+
+
+def named_urls(base_url, name):
+    """The URLs of ImageNet files named after the model: ``<name>.h5`` (with the
+    classifier) and ``<name>_notop.h5`` (without it)."""
+    return base_url + name + ".h5", base_url + name + "_notop.h5"
+
+
 def load_tf_kernels_weights(fn, model, weights, include_top, base_url, stem, hashes):
     """``weights``: 'imagenet' fetches Keras' ``<stem>_weights_tf_dim_ordering_tf_kernels
     [_notop].h5`` from ``base_url`` (``hashes``: (with top, without top)); a path loads that
     file; None leaves the random initialization."""
-    if weights == "imagenet":
-        fname = "%s_weights_tf_dim_ordering_tf_kernels%s.h5" % (
-            stem, "" if include_top else "_notop")
-        path = fetch(fn, fname, base_url + fname, hashes[0] if include_top else hashes[1])
-        load_weights_file(fn, model, path)
-    elif weights is not None:
-        load_weights_file(fn, model, weights)
+    url = "%s%s_weights_tf_dim_ordering_tf_kernels" % (base_url, stem)
+    return load_weights(fn, model, weights, include_top, (url + ".h5", url + "_notop.h5"),
+                        hashes)
 
 
 _ARGS_DOC = """
@@ -251,3 +340,20 @@ def model_doc(fn, preprocess_note):
     """The docstring of a classification model builder taking Keras' usual arguments."""
     return "%s, optionally with weights pre-trained on ImageNet.\n%s\n    %s\n" % (
         fn, _ARGS_DOC, preprocess_note)
+
+
+def standard_builder(fn, build, default_name, doc, *args):
+    """The public builder ``fn`` with Keras' usual signature, calling
+    ``build(fn, *args, include_top, weights, input_tensor, input_shape, pooling, classes,
+    classifier_activation, name)``; ``doc`` is its docstring."""
+
+    def builder(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+                pooling=None, classes=1000, classifier_activation="softmax",
+                name=default_name):
+        return build(fn, *args, include_top, weights, input_tensor, input_shape, pooling,
+                     classes, classifier_activation, name)
+
+    builder.__name__ = builder.__qualname__ = fn
+    builder.__module__ = build.__module__
+    builder.__doc__ = doc
+    return builder

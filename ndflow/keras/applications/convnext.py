@@ -176,12 +176,8 @@ def _convnext(fn, variant, include_top, include_preprocessing, weights, input_te
                          "(got 'channels_first'); call keras.backend.set_image_data_format("
                          "'channels_last') first." % fn)
     depths, dims = CONFIGS[variant]
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=224, min_size=32,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape)
     x = img_input
     if include_preprocessing and input_shape[-1] == 3:
         x = _PreStem([m * 255 for m in IMAGENET_MEAN], [(s * 255) ** 2 for s in IMAGENET_STD],
@@ -207,32 +203,22 @@ def _convnext(fn, variant, include_top, include_preprocessing, weights, input_te
         cur += depths[i]
 
     if include_top:
-        _common.validate_classifier_activation(fn, classifier_activation, weights)
         x = layers.GlobalAveragePooling2D(name=name + "_head_gap")(x)
         x = layers.LayerNormalization(epsilon=_EPS, name=name + "_head_layernorm")(x)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         name=name + "_head_dense")(x)
+        x = _common.classifier(fn, x, classes, classifier_activation, weights,
+                               name=name + "_head_dense")
     else:
-        if pooling == "avg":
-            x = layers.GlobalAveragePooling2D()(x)
-        elif pooling == "max":
-            x = layers.GlobalMaxPooling2D()(x)
+        x = _common.pooling_head(x, pooling)
         x = layers.LayerNormalization(epsilon=_EPS)(x)
     model = _common.make_model(img_input, x, input_tensor, name)
 
-    if weights == "imagenet":
-        key = "convnext_" + variant
-        if key not in name:
-            raise ValueError("%s: with weights='imagenet' the model name must contain %r "
-                             "(the weight file is named after the model); got name=%r." % (
-                                 fn, key, name))
-        fname = name + (".h5" if include_top else "_notop.h5")
-        path = _common.fetch(fn, fname, BASE_WEIGHTS_PATH + fname,
-                             WEIGHTS_HASHES[key][0 if include_top else 1])
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+    key = "convnext_" + variant
+    if weights == "imagenet" and key not in name:
+        raise ValueError("%s: with weights='imagenet' the model name must contain %r "
+                         "(the weight file is named after the model); got name=%r." % (
+                             fn, key, name))
+    return _common.load_weights(fn, model, weights, include_top,
+                                _common.named_urls(BASE_WEIGHTS_PATH, name), WEIGHTS_HASHES[key])
 
 
 _DOC = """{fn}, optionally with weights pre-trained on ImageNet.
@@ -285,6 +271,4 @@ def preprocess_input(x, data_format=None):
     return x
 
 
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -7,7 +7,6 @@ by transition layers (batch normalization, ReLU, 1x1 convolution halving the cha
 2x2 average pooling). Each layer of a dense block (BN-ReLU-1x1 conv to 128 channels,
 BN-ReLU-3x3 conv to 32 channels) concatenates its output to its input.
 """
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -55,12 +54,8 @@ def _transition(x, reduction, name):
 
 def _densenet(fn, variant, include_top, weights, input_tensor, input_shape, pooling,
               classes, classifier_activation, name):
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=224, min_size=32,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape)
     blocks = _BLOCKS[variant]
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
@@ -88,38 +83,15 @@ _PREPROCESS = ('Preprocess images with ``keras.applications.densenet.preprocess_
                "(mode 'torch': scaled to [0, 1], then standardized per channel).")
 
 
-def DenseNet121(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax",
-                name="densenet121"):
-    return _densenet("DenseNet121", "densenet121", include_top, weights, input_tensor,
-                     input_shape, pooling, classes, classifier_activation, name)
+def _make(fn, key):
+    return _common.standard_builder(fn, _densenet, key, _common.model_doc(fn, _PREPROCESS),
+                                    key)
 
 
-def DenseNet169(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax",
-                name="densenet169"):
-    return _densenet("DenseNet169", "densenet169", include_top, weights, input_tensor,
-                     input_shape, pooling, classes, classifier_activation, name)
+DenseNet121 = _make("DenseNet121", "densenet121")
+DenseNet169 = _make("DenseNet169", "densenet169")
+DenseNet201 = _make("DenseNet201", "densenet201")
 
 
-def DenseNet201(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax",
-                name="densenet201"):
-    return _densenet("DenseNet201", "densenet201", include_top, weights, input_tensor,
-                     input_shape, pooling, classes, classifier_activation, name)
-
-
-DenseNet121.__doc__ = _common.model_doc("DenseNet121", _PREPROCESS)
-DenseNet169.__doc__ = _common.model_doc("DenseNet169", _PREPROCESS)
-DenseNet201.__doc__ = _common.model_doc("DenseNet201", _PREPROCESS)
-
-
-def preprocess_input(x, data_format=None):
-    """Scale to [0, 1], then standardize each channel with ImageNet statistics (mode
-    'torch')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("torch", __name__)
+decode_predictions = imagenet_utils.decode_predictions

@@ -13,7 +13,6 @@ so ``preprocess_input`` returns its input unchanged.
 """
 import math
 
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -131,12 +130,9 @@ def _block(inputs, activation, drop_rate, name, filters_in, filters_out, kernel_
 def _efficientnet(fn, variant, include_top, weights, input_tensor, input_shape, pooling,
                   classes, classifier_activation, name, activation="swish"):
     width, depth, default_size, dropout_rate = SCALING[variant]
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=default_size, min_size=32,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape,
+                                                 default_size=default_size)
     bn_axis = _common.channel_axis()
 
     x = layers.Rescaling(1.0 / 255.0)(img_input)
@@ -174,15 +170,9 @@ def _efficientnet(fn, variant, include_top, weights, input_tensor, input_shape, 
                      dropout=(dropout_rate, "top_dropout") if dropout_rate > 0 else None)
     model = _common.make_model(img_input, x, input_tensor, name)
 
-    if weights == "imagenet":
-        top_hash, notop_hash = WEIGHTS_HASHES[variant]
-        fname = "efficientnet%s%s.h5" % (variant, "" if include_top else "_notop")
-        path = _common.fetch(fn, fname, BASE_WEIGHTS_PATH + fname,
-                             top_hash if include_top else notop_hash)
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+    return _common.load_weights(fn, model, weights, include_top,
+                                _common.named_urls(BASE_WEIGHTS_PATH, "efficientnet" + variant),
+                                WEIGHTS_HASHES[variant])
 
 
 _DOC = """{fn}, optionally with weights pre-trained on ImageNet.
@@ -205,16 +195,8 @@ _DOC = """{fn}, optionally with weights pre-trained on ImageNet.
 
 def _make(variant):
     fn = "EfficientNet" + variant.upper()
-
-    def builder(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax",
-                name="efficientnet" + variant):
-        return _efficientnet(fn, variant, include_top, weights, input_tensor, input_shape,
-                             pooling, classes, classifier_activation, name)
-
-    builder.__name__ = builder.__qualname__ = fn
-    builder.__doc__ = _DOC.format(fn=fn, size=SCALING[variant][2])
-    return builder
+    return _common.standard_builder(fn, _efficientnet, "efficientnet" + variant,
+                                    _DOC.format(fn=fn, size=SCALING[variant][2]), variant)
 
 
 EfficientNetB0 = _make("b0")
@@ -233,6 +215,4 @@ def preprocess_input(x, data_format=None):
     return x
 
 
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

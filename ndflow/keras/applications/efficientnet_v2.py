@@ -16,7 +16,6 @@ unchanged. The fixed normalization is a private weightless layer (Keras'
 """
 import math
 
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -140,12 +139,9 @@ def _efficientnet_v2(fn, variant, include_top, weights, input_tensor, input_shap
                      classes, classifier_activation, include_preprocessing, name,
                      activation="swish"):
     width, depth, default_size = SCALING[variant]
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=default_size, min_size=32,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape,
+                                                 default_size=default_size)
     bn_axis = _common.channel_axis()
 
     x = img_input
@@ -183,14 +179,9 @@ def _efficientnet_v2(fn, variant, include_top, weights, input_tensor, input_shap
                      dropout=(DROPOUT_RATE, "top_dropout"))
     model = _common.make_model(img_input, x, input_tensor, name)
 
-    if weights == "imagenet":
-        fname = name + (".h5" if include_top else "_notop.h5")
-        path = _common.fetch(fn, fname, BASE_WEIGHTS_PATH + fname,
-                             WEIGHTS_HASHES[variant][0 if include_top else 1])
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+    return _common.load_weights(fn, model, weights, include_top,
+                                _common.named_urls(BASE_WEIGHTS_PATH, name),
+                                WEIGHTS_HASHES[variant])
 
 
 _DOC = """{fn}, optionally with weights pre-trained on ImageNet.
@@ -243,6 +234,4 @@ def preprocess_input(x, data_format=None):
     return x
 
 
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

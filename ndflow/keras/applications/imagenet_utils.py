@@ -129,6 +129,27 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     return _preprocess_tensor(t, data_format, mode)
 
 
+_MODE_DOCS = {
+    "caffe": "RGB to BGR, then the ImageNet mean pixel subtracted (mode 'caffe').",
+    "tf": "Scale pixels from [0, 255] to [-1, 1] (mode 'tf').",
+    "torch": "Scale to [0, 1], then standardize each channel with ImageNet statistics "
+             "(mode 'torch').",
+}
+
+
+def family_preprocess_input(mode, module):
+    """The ``preprocess_input(x, data_format=None)`` of the model family in ``module``,
+    whose weights expect images preprocessed with ``mode``."""
+
+    def family_fn(x, data_format=None):
+        return preprocess_input(x, data_format=data_format, mode=mode)
+
+    family_fn.__name__ = family_fn.__qualname__ = "preprocess_input"
+    family_fn.__module__ = module
+    family_fn.__doc__ = _MODE_DOCS[mode]
+    return family_fn
+
+
 def _class_index():
     global CLASS_INDEX
     if CLASS_INDEX is None:

@@ -8,7 +8,6 @@ convolution is followed by batch normalization without scale (epsilon 1e-3) and 
 Most layers keep Keras' automatic names (``conv2d_<n>``...), so the modules create their
 layers in Keras' order.
 """
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -48,12 +47,9 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
                 pooling=None, classes=1000, classifier_activation="softmax",
                 name="inception_v3"):
     fn = "InceptionV3"
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=299, min_size=75,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape,
+                                                 default_size=299, min_size=75)
 
     x = _cbr(img_input, 32, 3, 3, padding="valid", strides=2)
     x = _cbr(x, 32, 3, 3, padding="valid")
@@ -105,21 +101,12 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
         bp = _avg_branch(x, 192)
         x = _concat([b1, b3, bd, bp], "mixed%d" % (9 + i))
 
-    if include_top:
-        x = _common.head(fn, x, True, pooling, classes, classifier_activation, weights,
-                         avg_name="avg_pool")
-    else:
-        x = _common.head(fn, x, False, pooling, classes, classifier_activation, weights)
+    # the classifier's pooling is named, a feature extractor's is not (as in Keras)
+    x = _common.head(fn, x, include_top, pooling, classes, classifier_activation, weights,
+                     avg_name="avg_pool" if include_top else None)
     model = _common.make_model(img_input, x, input_tensor, name)
-
-    if weights == "imagenet":
-        url = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
-        path = _common.fetch(fn, url.rsplit("/", 1)[1], url,
-                             WEIGHTS_HASHES[0 if include_top else 1])
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+    return _common.load_weights(fn, model, weights, include_top,
+                                (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP), WEIGHTS_HASHES)
 
 
 InceptionV3.__doc__ = _common.model_doc(
@@ -128,11 +115,5 @@ InceptionV3.__doc__ = _common.model_doc(
     "(at least 75x75).")
 
 
-def preprocess_input(x, data_format=None):
-    """Scale pixels from [0, 255] to [-1, 1] (mode 'tf')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("tf", __name__)
+decode_predictions = imagenet_utils.decode_predictions

@@ -7,8 +7,6 @@ and 1x1 pointwise convolution, each followed by batch normalization and ReLU6), 
 classifier made of a 1x1 convolution on the pooled features. ``alpha`` scales every
 width, ``depth_multiplier`` the depthwise convolutions.
 """
-import warnings
-
 from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
@@ -40,11 +38,6 @@ def _separable_block(x, filters, alpha, depth_multiplier, stride, block_id):
                       name="conv_pw_%d" % block_id)(x)
     x = _bn("conv_pw_%d_bn" % block_id)(x)
     return layers.ReLU(6.0, name="conv_pw_%d_relu" % block_id)(x)
-
-
-def _spatial(input_shape):
-    first = backend.image_data_format() == "channels_first"
-    return (input_shape[1], input_shape[2]) if first else (input_shape[0], input_shape[1])
 
 
 def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
@@ -80,29 +73,21 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
             input_shape = shape
     default_size = 224
     if input_shape is not None and len(tuple(input_shape)) == 3:
-        rows, cols = _spatial(tuple(input_shape))
+        rows, cols = _common.spatial(tuple(input_shape))
         if rows == cols and rows in _IMAGENET_SIZES:
             default_size = rows
     input_shape = _common.obtain_input_shape(
         fn, input_shape, default_size=default_size, min_size=32,
         data_format=backend.image_data_format(), require_flatten=include_top,
         weights=weights)
-    rows, cols = _spatial(input_shape)
+    rows = _common.spatial(input_shape)[0]
     if weights == "imagenet":
         if depth_multiplier != 1:
             raise ValueError("%s: the ImageNet weights need depth_multiplier=1; got %r. Pass "
                              "weights=None to train another multiplier from scratch."
                              % (fn, depth_multiplier))
-        if alpha not in _IMAGENET_ALPHAS:
-            raise ValueError("%s: ImageNet weights exist for alpha in %s; got alpha=%r. Pass "
-                             "weights=None to train another width from scratch."
-                             % (fn, ", ".join(str(a) for a in _IMAGENET_ALPHAS), alpha))
-        if rows != cols or rows not in _IMAGENET_SIZES:
-            rows = 224
-            warnings.warn("%s: input_shape %r is not one of the square sizes ImageNet weights "
-                          "were trained at (%s); the weights for 224x224 are loaded."
-                          % (fn, input_shape, ", ".join(map(str, _IMAGENET_SIZES))),
-                          stacklevel=2)
+        rows = _common.imagenet_rows(fn, alpha, _IMAGENET_ALPHAS, input_shape,
+                                     _IMAGENET_SIZES)
 
     img_input = _common.image_input(fn, input_tensor, input_shape)
     x = layers.Conv2D(int(32 * alpha), 3, padding="same", use_bias=False, strides=2,
@@ -119,31 +104,20 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
         x = layers.Conv2D(classes, 1, padding="same", name="conv_preds")(x)
         x = layers.Reshape((classes,), name="reshape_2")(x)
         x = layers.Activation(classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    else:
+        x = _common.pooling_head(x, pooling)
 
     if name is None:
         name = "mobilenet_%0.2f_%s" % (alpha, rows)
     model = _common.make_model(img_input, x, input_tensor, name)
 
+    urls = None
     if weights == "imagenet":
         alpha_text = {1.0: "1_0", 0.75: "7_5", 0.50: "5_0", 0.25: "2_5"}[alpha]
-        fname = "mobilenet_%s_%d_tf%s.h5" % (alpha_text, rows,
-                                             "" if include_top else "_no_top")
-        path = _common.fetch(fn, fname, BASE_WEIGHT_PATH + fname, None)
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+        urls = tuple("%smobilenet_%s_%d_tf%s.h5" % (BASE_WEIGHT_PATH, alpha_text, rows, s)
+                     for s in ("", "_no_top"))
+    return _common.load_weights(fn, model, weights, include_top, urls)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale pixels from [0, 255] to [-1, 1] (mode 'tf')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("tf", __name__)
+decode_predictions = imagenet_utils.decode_predictions

@@ -7,8 +7,6 @@ a final 1x1 convolution to 1280 channels, and the classifier. Batch normalizatio
 (epsilon 1e-3, momentum 0.999) follows every convolution, ReLU6 every non-linear one.
 ``alpha`` scales every width (rounded to a multiple of 8).
 """
-import warnings
-
 from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
@@ -107,35 +105,16 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     """
     fn = "MobileNetV2"
     _common.check_common_args(fn, weights, include_top, classes, pooling)
-    if input_tensor is not None:
-        if not backend.is_keras_tensor(input_tensor):
-            raise ValueError("%s: `input_tensor` must be a Keras tensor (keras.Input(...) or "
-                             "a layer's output); got %r." % (fn, type(input_tensor).__name__))
-        given = tuple(input_tensor.shape)[1:]
-        if input_shape is not None and (len(given) != len(tuple(input_shape)) or any(
-                a is not None and b is not None and a != b
-                for a, b in zip(given, tuple(input_shape)))):
-            raise ValueError("%s: input_shape=%r does not match the shape %r of "
-                             "input_tensor." % (fn, tuple(input_shape), given))
+    _common.input_tensor_shape(fn, input_tensor, input_shape)
     default_size = _default_size(input_shape, input_tensor)
     input_shape = _common.obtain_input_shape(
         fn, input_shape, default_size=default_size, min_size=32,
         data_format=backend.image_data_format(), require_flatten=include_top,
         weights=weights)
-    first = backend.image_data_format() == "channels_first"
-    rows, cols = (input_shape[1], input_shape[2]) if first else (input_shape[0],
-                                                                 input_shape[1])
+    rows = _common.spatial(input_shape)[0]
     if weights == "imagenet":
-        if alpha not in _IMAGENET_ALPHAS:
-            raise ValueError("%s: ImageNet weights exist for alpha in %s; got alpha=%r. Pass "
-                             "weights=None to train another width from scratch."
-                             % (fn, ", ".join(str(a) for a in _IMAGENET_ALPHAS), alpha))
-        if rows != cols or rows not in _IMAGENET_SIZES:
-            rows = 224
-            warnings.warn("%s: input_shape %r is not one of the square sizes ImageNet weights "
-                          "were trained at (%s); the weights for 224x224 are loaded."
-                          % (fn, input_shape, ", ".join(map(str, _IMAGENET_SIZES))),
-                          stacklevel=2)
+        rows = _common.imagenet_rows(fn, alpha, _IMAGENET_ALPHAS, input_shape,
+                                     _IMAGENET_SIZES)
 
     img_input = _common.image_input(fn, input_tensor, input_shape)
     x = layers.Conv2D(_make_divisible(32 * alpha, 8), 3, strides=2, padding="same",
@@ -155,21 +134,12 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         name = "mobilenetv2_%0.2f_%s" % (alpha, rows)
     model = _common.make_model(img_input, x, input_tensor, name)
 
+    urls = None
     if weights == "imagenet":
-        fname = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_%s_%d%s.h5" % (
-            float(alpha), rows, "" if include_top else "_no_top")
-        path = _common.fetch(fn, fname, BASE_WEIGHT_PATH + fname, None)
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+        urls = tuple("%smobilenet_v2_weights_tf_dim_ordering_tf_kernels_%s_%d%s.h5" % (
+            BASE_WEIGHT_PATH, float(alpha), rows, s) for s in ("", "_no_top"))
+    return _common.load_weights(fn, model, weights, include_top, urls)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale pixels from [0, 255] to [-1, 1] (mode 'tf')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("tf", __name__)
+decode_predictions = imagenet_utils.decode_predictions

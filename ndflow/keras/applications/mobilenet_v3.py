@@ -127,25 +127,16 @@ def _mobilenet_v3(fn, model_type, blocks, last_point_ch, input_shape, alpha, min
                   classifier_activation, include_preprocessing, name):
     _common.check_common_args(fn, weights, include_top, classes, pooling)
     first = backend.image_data_format() == "channels_first"
-    if input_tensor is not None:
-        if not backend.is_keras_tensor(input_tensor):
-            raise ValueError("%s: `input_tensor` must be a Keras tensor (keras.Input(...) or "
-                             "a layer's output); got %r." % (fn, type(input_tensor).__name__))
-        given = tuple(input_tensor.shape)[1:]
-        if input_shape is None:
-            input_shape = given
-        elif len(given) != len(tuple(input_shape)) or any(
-                a is not None and b is not None and a != b
-                for a, b in zip(given, tuple(input_shape))):
-            raise ValueError("%s: input_shape=%r does not match the shape %r of "
-                             "input_tensor." % (fn, tuple(input_shape), given))
+    given = _common.input_tensor_shape(fn, input_tensor, input_shape)
+    if input_shape is None:
+        input_shape = given
     if input_shape is None:
         input_shape = (3, None, None) if first else (None, None, 3)
     input_shape = tuple(input_shape)
     if len(input_shape) != 3:
         raise ValueError("%s: `input_shape` must be a tuple of three integers (height, "
                          "width, channels); got %r." % (fn, input_shape))
-    rows, cols = input_shape[1:] if first else input_shape[:2]
+    rows, cols = _common.spatial(input_shape)
     if rows is not None and cols is not None and (rows < 32 or cols < 32):
         raise ValueError("%s: the input must be at least 32x32 pixels; got input_shape=%r."
                          % (fn, input_shape))
@@ -188,40 +179,33 @@ def _mobilenet_v3(fn, model_type, blocks, last_point_ch, input_shape, alpha, min
         x = layers.Conv2D(classes, 1, padding="same", name="logits")(x)
         x = layers.Flatten()(x)
         x = layers.Activation(classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    else:
+        x = _common.pooling_head(x, pooling, avg_name="avg_pool", max_name="max_pool")
     model = _common.make_model(img_input, x, input_tensor, name)
 
-    if weights == "imagenet":
-        key = "%s_%s224_%s_float" % (model_type, "minimalistic_" if minimalistic else "",
-                                     str(float(alpha)))
-        fname = "weights_mobilenet_v3_%s%s.h5" % (key, "" if include_top else "_no_top_v2")
-        path = _common.fetch(fn, fname, BASE_WEIGHT_PATH + fname,
-                             WEIGHTS_HASHES[key][0 if include_top else 1])
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+    key = "%s_%s224_%s_float" % (model_type, "minimalistic_" if minimalistic else "",
+                                 str(float(alpha)))
+    urls = tuple("%sweights_mobilenet_v3_%s%s.h5" % (BASE_WEIGHT_PATH, key, s)
+                 for s in ("", "_no_top_v2"))
+    # (the key names a file only for the ImageNet configurations checked above)
+    return _common.load_weights(fn, model, weights, include_top, urls,
+                                WEIGHTS_HASHES[key] if weights == "imagenet" else None)
 
 
-def MobileNetV3Small(input_shape=None, alpha=1.0, minimalistic=False, include_top=True,
-                     weights="imagenet", input_tensor=None, classes=1000, pooling=None,
-                     dropout_rate=0.2, classifier_activation="softmax",
-                     include_preprocessing=True, name="MobileNetV3Small"):
-    return _mobilenet_v3("MobileNetV3Small", "small", _SMALL, 1024, input_shape, alpha,
-                         minimalistic, include_top, weights, input_tensor, classes, pooling,
-                         dropout_rate, classifier_activation, include_preprocessing, name)
+def _make(fn, model_type, blocks, last_point_ch):
 
+    def builder(input_shape=None, alpha=1.0, minimalistic=False, include_top=True,
+                weights="imagenet", input_tensor=None, classes=1000, pooling=None,
+                dropout_rate=0.2, classifier_activation="softmax",
+                include_preprocessing=True, name=fn):
+        return _mobilenet_v3(fn, model_type, blocks, last_point_ch, input_shape, alpha,
+                             minimalistic, include_top, weights, input_tensor, classes,
+                             pooling, dropout_rate, classifier_activation,
+                             include_preprocessing, name)
 
-def MobileNetV3Large(input_shape=None, alpha=1.0, minimalistic=False, include_top=True,
-                     weights="imagenet", input_tensor=None, classes=1000, pooling=None,
-                     dropout_rate=0.2, classifier_activation="softmax",
-                     include_preprocessing=True, name="MobileNetV3Large"):
-    return _mobilenet_v3("MobileNetV3Large", "large", _LARGE, 1280, input_shape, alpha,
-                         minimalistic, include_top, weights, input_tensor, classes, pooling,
-                         dropout_rate, classifier_activation, include_preprocessing, name)
+    builder.__name__ = builder.__qualname__ = fn
+    builder.__doc__ = _DOC % fn
+    return builder
 
 
 _DOC = """%s, optionally with weights pre-trained on ImageNet.
@@ -246,8 +230,10 @@ _DOC = """%s, optionally with weights pre-trained on ImageNet.
 
     ``keras.applications.mobilenet_v3.preprocess_input`` returns its input unchanged.
 """
-MobileNetV3Small.__doc__ = _DOC % "MobileNetV3Small"
-MobileNetV3Large.__doc__ = _DOC % "MobileNetV3Large"
+
+
+MobileNetV3Small = _make("MobileNetV3Small", "small", _SMALL, 1024)
+MobileNetV3Large = _make("MobileNetV3Large", "large", _LARGE, 1280)
 
 
 def preprocess_input(x, data_format=None):
@@ -255,6 +241,4 @@ def preprocess_input(x, data_format=None):
     return x
 
 
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -6,7 +6,6 @@ bottleneck blocks (1x1 reduce, 3x3, 1x1 expand to 4x the width, batch normalizat
 after each, ReLU after the sum with the shortcut). The first block of a stage has a
 projection shortcut (1x1 convolution) and, from the second stage on, stride 2.
 """
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -56,12 +55,8 @@ def _stage(x, filters, blocks, stride, name):
 
 def _resnet(fn, weights_name, include_top, weights, input_tensor, input_shape, pooling,
             classes, classifier_activation, name):
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=224, min_size=32,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape)
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, name="conv1_conv")(x)
@@ -84,34 +79,15 @@ _PREPROCESS = ('Preprocess images with ``keras.applications.resnet.preprocess_in
                "(mode 'caffe': RGB to BGR, ImageNet mean subtracted).")
 
 
-def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name="resnet50"):
-    return _resnet("ResNet50", "resnet50", include_top, weights, input_tensor, input_shape,
-                   pooling, classes, classifier_activation, name)
+def _make(fn, key):
+    return _common.standard_builder(fn, _resnet, key, _common.model_doc(fn, _PREPROCESS),
+                                    key)
 
 
-def ResNet101(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax", name="resnet101"):
-    return _resnet("ResNet101", "resnet101", include_top, weights, input_tensor, input_shape,
-                   pooling, classes, classifier_activation, name)
+ResNet50 = _make("ResNet50", "resnet50")
+ResNet101 = _make("ResNet101", "resnet101")
+ResNet152 = _make("ResNet152", "resnet152")
 
 
-def ResNet152(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax", name="resnet152"):
-    return _resnet("ResNet152", "resnet152", include_top, weights, input_tensor, input_shape,
-                   pooling, classes, classifier_activation, name)
-
-
-ResNet50.__doc__ = _common.model_doc("ResNet50", _PREPROCESS)
-ResNet101.__doc__ = _common.model_doc("ResNet101", _PREPROCESS)
-ResNet152.__doc__ = _common.model_doc("ResNet152", _PREPROCESS)
-
-
-def preprocess_input(x, data_format=None):
-    """RGB to BGR, then the ImageNet mean pixel subtracted (mode 'caffe')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("caffe", __name__)
+decode_predictions = imagenet_utils.decode_predictions

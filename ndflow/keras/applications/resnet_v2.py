@@ -7,7 +7,6 @@ convolutions (1x1 reduce, 3x3, 1x1 expand to 4x the width), and the shortcut is 
 the raw block output. A stage downsamples in its last block (stride-2 3x3 convolution,
 1x1 stride-2 max pooling on the shortcut); its first block has a projection shortcut.
 """
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -58,12 +57,8 @@ def _stage(x, filters, blocks, stride, name):
 
 def _resnet_v2(fn, weights_name, include_top, weights, input_tensor, input_shape, pooling,
                classes, classifier_activation, name):
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=224, min_size=32,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape)
 
     x = layers.ZeroPadding2D(((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, name="conv1_conv")(x)
@@ -86,37 +81,15 @@ _PREPROCESS = ("Preprocess images with ``keras.applications.resnet_v2.preprocess
                "(pixels scaled to [-1, 1]).")
 
 
-def ResNet50V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-               pooling=None, classes=1000, classifier_activation="softmax",
-               name="resnet50v2"):
-    return _resnet_v2("ResNet50V2", "resnet50v2", include_top, weights, input_tensor,
-                      input_shape, pooling, classes, classifier_activation, name)
+def _make(fn, key):
+    return _common.standard_builder(fn, _resnet_v2, key, _common.model_doc(fn, _PREPROCESS),
+                                    key)
 
 
-def ResNet101V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax",
-                name="resnet101v2"):
-    return _resnet_v2("ResNet101V2", "resnet101v2", include_top, weights, input_tensor,
-                      input_shape, pooling, classes, classifier_activation, name)
+ResNet50V2 = _make("ResNet50V2", "resnet50v2")
+ResNet101V2 = _make("ResNet101V2", "resnet101v2")
+ResNet152V2 = _make("ResNet152V2", "resnet152v2")
 
 
-def ResNet152V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax",
-                name="resnet152v2"):
-    return _resnet_v2("ResNet152V2", "resnet152v2", include_top, weights, input_tensor,
-                      input_shape, pooling, classes, classifier_activation, name)
-
-
-ResNet50V2.__doc__ = _common.model_doc("ResNet50V2", _PREPROCESS)
-ResNet101V2.__doc__ = _common.model_doc("ResNet101V2", _PREPROCESS)
-ResNet152V2.__doc__ = _common.model_doc("ResNet152V2", _PREPROCESS)
-
-
-def preprocess_input(x, data_format=None):
-    """Scale pixels from [0, 255] to [-1, 1] (mode 'tf')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("tf", __name__)
+decode_predictions = imagenet_utils.decode_predictions

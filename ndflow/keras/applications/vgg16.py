@@ -7,7 +7,6 @@ convolutions in the first two blocks, three (VGG16) or four (VGG19) in the other
 block followed by 2x2 max pooling; the classifier is Flatten, two Dense(4096, relu) and
 the output layer.
 """
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -20,12 +19,8 @@ WEIGHTS_HASHES = ("64373286793e3c8b2b4e3219cbf3544b", "6d6bbae143d83200629494512
 
 def build_vgg(fn, convs_per_block, urls, hashes, include_top, weights, input_tensor,
               input_shape, pooling, classes, classifier_activation, name):
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=224, min_size=32,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape)
     x = img_input
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block)):
         for i in range(convs):
@@ -36,20 +31,11 @@ def build_vgg(fn, convs_per_block, urls, hashes, include_top, weights, input_ten
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        _common.validate_classifier_activation(fn, classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = _common.classifier(fn, x, classes, classifier_activation, weights)
     else:
-        x = _common.head(fn, x, False, pooling, classes, classifier_activation, weights)
+        x = _common.pooling_head(x, pooling)
     model = _common.make_model(img_input, x, input_tensor, name)
-
-    if weights == "imagenet":
-        url = urls[0] if include_top else urls[1]
-        fname = url.rsplit("/", 1)[1]
-        path = _common.fetch(fn, fname, url, hashes[0] if include_top else hashes[1])
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+    return _common.load_weights(fn, model, weights, include_top, urls, hashes)
 
 
 _DOC = """{fn}, optionally with weights pre-trained on ImageNet.
@@ -82,11 +68,5 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
 VGG16.__doc__ = _DOC.format(fn="VGG16", mod="vgg16")
 
 
-def preprocess_input(x, data_format=None):
-    """RGB to BGR, then the ImageNet mean pixel subtracted (mode 'caffe')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("caffe", __name__)
+decode_predictions = imagenet_utils.decode_predictions

@@ -7,7 +7,6 @@ flow: eight residual blocks of three ReLU + 728-wide separable convolutions. Exi
 downsampling block (728 -> 1024) and two separable convolutions to 1536 and 2048
 channels. Batch normalization follows every convolution.
 """
-from ndflow.keras import backend
 from ndflow.keras import layers
 from ndflow.keras.applications import _common
 from ndflow.keras.applications import imagenet_utils
@@ -46,12 +45,9 @@ def _down_block(x, filters, block, first_relu=True):
 def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name="xception"):
     fn = "Xception"
-    _common.check_common_args(fn, weights, include_top, classes, pooling)
-    input_shape = _common.obtain_input_shape(
-        fn, input_shape, default_size=299, min_size=71,
-        data_format=backend.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = _common.image_input(fn, input_tensor, input_shape)
+    input_shape, img_input = _common.build_input(fn, weights, include_top, classes, pooling,
+                                                 input_tensor, input_shape,
+                                                 default_size=299, min_size=71)
 
     x = layers.Conv2D(32, 3, strides=2, use_bias=False, name="block1_conv1")(img_input)
     x = _bn("block1_conv1_bn")(x)
@@ -75,21 +71,12 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = _sep(x, 2048, "block14_sepconv2")
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
 
-    if include_top:
-        x = _common.head(fn, x, True, pooling, classes, classifier_activation, weights,
-                         avg_name="avg_pool")
-    else:
-        x = _common.head(fn, x, False, pooling, classes, classifier_activation, weights)
+    # the classifier's pooling is named, a feature extractor's is not (as in Keras)
+    x = _common.head(fn, x, include_top, pooling, classes, classifier_activation, weights,
+                     avg_name="avg_pool" if include_top else None)
     model = _common.make_model(img_input, x, input_tensor, name)
-
-    if weights == "imagenet":
-        url = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
-        path = _common.fetch(fn, url.rsplit("/", 1)[1], url,
-                             WEIGHTS_HASHES[0 if include_top else 1])
-        _common.load_weights_file(fn, model, path)
-    elif weights is not None:
-        _common.load_weights_file(fn, model, weights)
-    return model
+    return _common.load_weights(fn, model, weights, include_top,
+                                (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP), WEIGHTS_HASHES)
 
 
 Xception.__doc__ = _common.model_doc(
@@ -97,11 +84,5 @@ Xception.__doc__ = _common.model_doc(
     "(pixels scaled to [-1, 1]); the default input size is 299x299 (at least 71x71).")
 
 
-def preprocess_input(x, data_format=None):
-    """Scale pixels from [0, 255] to [-1, 1] (mode 'tf')."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """See :func:`keras.applications.imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = imagenet_utils.family_preprocess_input("tf", __name__)
+decode_predictions = imagenet_utils.decode_predictions
