@@ -411,3 +411,27 @@ def test_text_vectorization_nested_standardize_loads_through_custom_objects(tmp_
     with pytest.raises(ValueError, match="bytecode.*safe_mode=False"):
         keras.models.load_model(path)
     assert keras.models.load_model(path, safe_mode=False)(texts).numpy().tolist() == expected
+
+
+def test_encoded_outputs_are_int64_as_in_keras3():
+    """Keras 3.15: StringLookup / IntegerLookup / TextVectorization give int64 one_hot,
+    multi_hot and count encodings (tf_idf stays float32); a Dense layer after them casts."""
+    import numpy as np
+    from ndflow import keras
+    for mode in ("one_hot", "multi_hot", "count"):
+        s = keras.layers.StringLookup(vocabulary=["a", "b"], output_mode=mode)
+        out = s(np.array([["a", "b"]] if mode != "one_hot" else ["a", "b"]))
+        assert out.dtype.name == "int64", mode
+        i = keras.layers.IntegerLookup(vocabulary=[1, 2], output_mode=mode)
+        assert i(np.array([[1, 2]] if mode != "one_hot" else [1, 2])).dtype.name == "int64"
+    tv = keras.layers.TextVectorization(output_mode="count", vocabulary=["a", "b"])
+    np.testing.assert_array_equal(tv(np.array(["a b a"])).numpy(), [[0, 2, 1]])
+    assert tv(np.array(["a b a"])).dtype.name == "int64"
+    tfidf = keras.layers.StringLookup(vocabulary=["a", "b"], idf_weights=[0.5, 2.0],
+                                      output_mode="tf_idf")
+    assert tfidf(np.array([["a", "b"]])).dtype.name == "float32"
+    model = keras.Sequential([keras.Input((2,), dtype="string"),
+                              keras.layers.StringLookup(vocabulary=["a", "b"],
+                                                        output_mode="multi_hot"),
+                              keras.layers.Dense(1)])
+    assert model.predict(np.array([["a", "b"]]), verbose=0).dtype == np.float32

@@ -144,6 +144,12 @@ def _hash_text(v):
     return to_bytes(v)
 
 
+def _encoded_dtype(mode, layer_dtype):
+    """The dtype of a lookup / TextVectorization encoding: int64 counts for one_hot,
+    multi_hot and count (Keras 3), the layer's float dtype for tf_idf."""
+    return np.int64 if mode in ("one_hot", "multi_hot", "count") else layer_dtype
+
+
 def _encode(indices, depth, mode, idf=None, dtype="float32"):
     """one_hot / multi_hot / count / tf_idf of integer ``indices`` (last axis = tokens).
     Negative indices (masked tokens of a lookup layer) add nothing."""
@@ -376,7 +382,7 @@ class _IndexLookup(_TakesRagged, Layer):
         depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else \
             self.vocabulary_size()
         out = _encode(idx, depth, self.output_mode, self._idf)
-        return Tensor(out.astype(self.dtype))
+        return Tensor(out.astype(_encoded_dtype(self.output_mode, self.dtype)))
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
@@ -624,7 +630,7 @@ class TextVectorization(_TakesRagged, Layer):
             if s:
                 out[i] = _encode(np.array(s), depth, self.output_mode, self._lookup._idf,
                                  np.float64)
-        out = out.astype(self.dtype)
+        out = out.astype(_encoded_dtype(self.output_mode, self.dtype))
         return Tensor(out[0] if scalar else out)
 
     def compute_output_shape(self, input_shape):
