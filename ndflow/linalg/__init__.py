@@ -1,7 +1,10 @@
 """``tf.linalg``."""
 from ndflow.ops.linalg_ops import (matmul, matvec, tensordot, einsum, inv, det, solve,
                                    diag_part, diag, trace, norm, l2_normalize,
-                                   matrix_transpose)
+                                   matrix_transpose, band_part, cholesky,
+                                   triangular_solve, cholesky_solve, qr, eigh, eigvalsh,
+                                   svd, slogdet, logdet, pinv, lstsq, matrix_rank, eig,
+                                   eigvals, expm)
 from ndflow.ops.array_ops import eye
 
 

@@ -80,8 +80,7 @@ view_as_real vsplit vstack where while_loop zeros zeros_like
 """.split()
 
 # decompositions ndflow has no primitive for (left out rather than stubbed)
-MISSING = {"cholesky", "cholesky_inverse", "eig", "eigh", "i0", "lstsq", "lu_factor",
-           "matrix_rank", "pinv", "qr", "svd"}
+MISSING = {"cholesky_inverse", "i0", "lu_factor"}
 
 KERAS_IMAGE = """affine_transform crop_images elastic_transform extract_patches
 extract_patches_3d gaussian_blur hsv_to_rgb map_coordinates pad_images perspective_transform
@@ -677,3 +676,56 @@ def test_a_model_with_op_layers_saves_and_loads(tmp_path):
     loaded = keras.models.load_model(str(tmp_path / "m.keras"))
     x = np.arange(6, dtype="float32").reshape(2, 3)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), x.mean(axis=-1))
+
+
+# ---- decompositions (cholesky, qr, svd, eigh, eig, lstsq, pinv, matrix_rank) -------------
+
+def test_linalg_decompositions_numpy_conventions():
+    x = np.random.default_rng(11).standard_normal((2, 4, 3))
+    spd = np.swapaxes(x, -1, -2) @ x + 3 * np.eye(3)
+    low = ops.cholesky(spd)
+    np.testing.assert_allclose(val(low), np.linalg.cholesky(spd), rtol=1e-12)
+    np.testing.assert_allclose(val(ops.cholesky(spd, upper=True)),
+                               np.swapaxes(np.linalg.cholesky(spd), -1, -2), rtol=1e-12)
+    with pytest.raises(ValueError, match="positive definite"):
+        ops.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]]))
+    q, r = ops.qr(x)
+    assert val(q).shape == (2, 4, 3) and val(r).shape == (2, 3, 3)
+    np.testing.assert_allclose(val(q) @ val(r), x, atol=1e-12)
+    assert val(ops.qr(x, mode="complete")[0]).shape == (2, 4, 4)
+    with pytest.raises(ValueError, match="mode"):
+        ops.qr(x, mode="raw")
+    u, s, vh = ops.svd(x)               # full_matrices=True by default, vh not v
+    assert val(u).shape == (2, 4, 4) and val(vh).shape == (2, 3, 3)
+    us, ss, vhs = ops.svd(x, full_matrices=False)
+    np.testing.assert_allclose((val(us) * val(ss)[..., None, :]) @ val(vhs), x, atol=1e-12)
+    np.testing.assert_allclose(val(ops.svd(x, compute_uv=False)),
+                               np.linalg.svd(x, compute_uv=False), rtol=1e-12)
+    w, v = ops.eigh(spd)
+    np.testing.assert_allclose(val(w), np.linalg.eigvalsh(spd), rtol=1e-12)
+    we, ve = ops.eig(np.float32([[0, -1], [1, 0]]))
+    assert val(we).dtype == np.complex64          # from Keras: complex64 for float32
+    np.testing.assert_allclose(np.sort_complex(val(we)), [-1j, 1j], atol=1e-6)
+    a, b = x[0], np.random.default_rng(12).standard_normal(4)
+    np.testing.assert_allclose(val(ops.lstsq(a, b)), np.linalg.lstsq(a, b, rcond=None)[0],
+                               rtol=1e-10)
+    np.testing.assert_allclose(val(ops.pinv(x)), np.linalg.pinv(x), atol=1e-12)
+    rank = ops.matrix_rank(np.ones((3, 3)))
+    assert val(rank).dtype == np.int32 and int(val(rank)) == 1    # from Keras: int32
+    assert int(val(ops.matrix_rank(np.diag([3.0, 1.0, 0.2]), tol=0.5))) == 2
+    assert val(ops.cholesky(np.eye(2, dtype=np.int32))).dtype == np.float32
+
+
+def test_linalg_decomposition_gradient_through_keras_ops():
+    x = np.random.default_rng(13).standard_normal((4, 3))
+
+    def f(t):
+        u, s, vh = ops.svd(t, full_matrices=False)
+        return ops.sum(s * s) + ops.sum(ops.square(ops.qr(t)[1]))
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = f(xt)
+    g = val(tape.gradient(y, xt))
+    # sum(s^2) = ||x||_F^2 and sum(r^2) = ||x||_F^2 (r = q^T x): the gradient is 4 x
+    np.testing.assert_allclose(g, 4 * x, rtol=1e-10)

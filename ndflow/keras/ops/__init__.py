@@ -52,7 +52,8 @@ from ndflow.keras.ops.math import (  # noqa: F401
     istft, logsumexp, rfft, rsqrt, segment_max, segment_min, segment_prod, segment_sum,
     stft, top_k, view_as_complex, view_as_real)
 from ndflow.keras.ops.linalg import (  # noqa: F401
-    det, inv, jvp, logdet, norm, solve, solve_triangular)
+    cholesky, det, eig, eigh, inv, jvp, logdet, lstsq, matrix_rank, norm, pinv, qr,
+    solve, solve_triangular, svd)
 from ndflow.keras.ops.core import (  # noqa: F401
     associative_scan, cast, cond, convert_to_numpy, convert_to_tensor, custom_gradient,
     dtype, fori_loop, is_tensor, map, saturate_cast, scan, scatter, scatter_update,

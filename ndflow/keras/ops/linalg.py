@@ -1,5 +1,5 @@
-"""``keras.ops.linalg``: the decompositions ndflow has (determinant, inverse, solves) and
-norms, with NumPy's conventions (``norm`` as ``numpy.linalg.norm``)."""
+"""``keras.ops.linalg``: determinant, inverse, solves, decompositions (Cholesky, QR, SVD,
+eigen) and norms, with NumPy's conventions (``norm`` as ``numpy.linalg.norm``)."""
 import numpy as np
 
 from ndflow.ops import math_ops as M
@@ -130,6 +130,100 @@ def logdet(x):
     """log(det(x)) (NaN for a negative determinant)."""
     x = float_tensor(x)
     return M.log(L.det(_square(x, "logdet")))
+
+
+
+@keras_op
+def cholesky(x, upper=False):
+    """Cholesky factor of Hermitian positive-definite matrices: lower ``L`` with
+    ``x = L L^H`` (``upper=True``: ``U = L^H``, ``x = U^H U``)."""
+    x = _square(float_tensor(x), "cholesky")
+    out = L.cholesky(x)
+    if bool(np.isnan(out._value).any()) and not bool(np.isnan(x._value).any()):
+        raise ValueError("keras.ops.cholesky: the decomposition failed: the input (shape "
+                         "%s) is not positive definite. Check that it is symmetric with "
+                         "positive eigenvalues (e.g. add a small multiple of the identity)."
+                         % (_shape(x),))
+    return L._adjoint(out) if upper else out
+
+
+@keras_op
+def qr(x, mode="reduced"):
+    """``(q, r)`` of the QR decomposition; ``mode`` 'reduced' or 'complete'."""
+    if mode not in ("reduced", "complete"):
+        raise ValueError("keras.ops.qr: mode must be 'reduced' or 'complete', got %r."
+                         % (mode,))
+    x = float_tensor(x)
+    if x._value.ndim < 2:
+        raise ValueError("keras.ops.qr expects matrices (shape (..., M, N)), got %s."
+                         % (_shape(x),))
+    return L.qr(x, full_matrices=(mode == "complete"))
+
+
+@keras_op
+def svd(x, full_matrices=True, compute_uv=True):
+    """NumPy's convention: ``(u, s, vh)`` with ``x = u @ diag(s) @ vh``, or ``s`` alone."""
+    x = float_tensor(x)
+    if x._value.ndim < 2:
+        raise ValueError("keras.ops.svd expects matrices (shape (..., M, N)), got %s."
+                         % (_shape(x),))
+    if not compute_uv:
+        return L.svd(x, compute_uv=False)
+    s, u, v = L.svd(x, full_matrices=full_matrices)
+    return u, s, L._adjoint(v)
+
+
+@keras_op
+def eigh(x):
+    """``(w, v)``: ascending eigenvalues and eigenvectors of symmetric/Hermitian matrices."""
+    return L.eigh(_square(float_tensor(x), "eigh"))
+
+
+@keras_op
+def eig(x):
+    """``(w, v)``: complex eigenvalues and eigenvectors of general square matrices."""
+    return L.eig(_square(float_tensor(x), "eig"))
+
+
+@keras_op
+def pinv(x, rcond=None):
+    """Moore-Penrose pseudo-inverse (singular values <= rcond * max(s) are dropped)."""
+    x = float_tensor(x)
+    if x._value.ndim < 2:
+        raise ValueError("keras.ops.pinv expects matrices (shape (..., M, N)), got %s."
+                         % (_shape(x),))
+    return L.pinv(x, rcond=rcond)
+
+
+@keras_op
+def lstsq(a, b, rcond=None):
+    """Least-squares solution ``x`` of ``a @ x = b`` (NumPy's convention: ``b`` of shape
+    (M,) or (M, K); singular values <= rcond * max(s) are dropped, default
+    eps * max(M, N))."""
+    a, b = promote(a, b, extra=(float,))
+    if a._value.ndim != 2:
+        raise ValueError("keras.ops.lstsq: a must be a 2-D matrix, got shape %s."
+                         % (_shape(a),))
+    if b._value.ndim not in (1, 2) or _shape(b)[0] != _shape(a)[0]:
+        raise ValueError("keras.ops.lstsq: b must have shape (%d,) or (%d, K) to match a %s, "
+                         "got %s." % (_shape(a)[0], _shape(a)[0], _shape(a), _shape(b)))
+    if rcond is None:
+        rcond = np.finfo(a._value.dtype).eps * max(_shape(a))
+    vector = b._value.ndim == 1
+    if vector:
+        b = A.expand_dims(b, -1)
+    out = L.matmul(L.pinv(a, rcond=rcond), b)
+    return A.squeeze(out, -1) if vector else out
+
+
+@keras_op
+def matrix_rank(x, tol=None):
+    """Number of singular values above ``tol`` (default eps * max(M, N) * max(s)); int32."""
+    x = float_tensor(x)
+    if x._value.ndim < 2:
+        raise ValueError("keras.ops.matrix_rank expects matrices (shape (..., M, N)), got "
+                         "%s." % (_shape(x),))
+    return L.matrix_rank(x, tol=tol)
 
 
 
