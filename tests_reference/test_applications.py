@@ -312,3 +312,18 @@ def test_more_architectures(case):
 @pytest.mark.parametrize("module", ["convnext", "efficientnet_v2"])
 def test_more_preprocess_input(module):
     test_preprocess_input(module)
+
+
+IRV2_NASNET_ARCHITECTURES = [
+    ("InceptionResNetV2", {}), ("InceptionResNetV2", {"include_top": False, "pooling": "avg"}),
+    ("NASNetMobile", {}), ("NASNetMobile", {"include_top": False}),
+    ("NASNetLarge", {"include_top": False, "pooling": "max"}),
+]
+
+
+@pytest.mark.parametrize("case", IRV2_NASNET_ARCHITECTURES,
+                         ids=["%s-%d" % (c[0], i)
+                              for i, c in enumerate(IRV2_NASNET_ARCHITECTURES)])
+def test_inception_resnet_v2_and_nasnet_architectures(case):
+    # NASNet's Keras weights live under name scopes, not layer names: shapes only
+    compare_architectures(case, weight_layers=case[0] == "InceptionResNetV2")

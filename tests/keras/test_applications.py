@@ -768,5 +768,7 @@ def test_namespace():
         assert name in dir(A)
     assert A.ConvNeXtXLarge.__name__ == "ConvNeXtXLarge"
     assert A.EfficientNetV2L.__name__ == "EfficientNetV2L"
-    with pytest.raises(AttributeError, match="NASNetLarge"):   # not built yet
-        A.NASNetLarge
+    assert A.NASNetLarge.__name__ == "NASNetLarge"
+    assert A.InceptionResNetV2.__name__ == "InceptionResNetV2"
+    with pytest.raises(AttributeError, match="NoSuchNetV9"):
+        A.NoSuchNetV9

@@ -108,3 +108,109 @@ def test_preprocess_input_and_errors():
             A.ConvNeXtTiny(weights=None)
     finally:
         keras.backend.set_image_data_format("channels_last")
+
+
+# ---- InceptionResNetV2 and NASNet ----
+from ndflow.keras.applications import inception_resnet_v2, nasnet  # noqa: E402
+
+# Generated with keras 3.15.1 (TensorFlow 2.21): for each entry, after
+# keras.backend.clear_session(), digest(getattr(keras.applications, name)(weights=None,
+# **kwargs), weight_layers=True) with applications_helpers.digest.
+KERAS_DIGESTS_IRV2 = [
+    ('InceptionResNetV2', {'input_shape': (75, 75, 3)}, ('inception_resnet_v2', 55873736, 55813192, (None, 1000), 782, 898, 'ca4549c904127f6c', 'ae73fae3dadd1321')),
+    ('InceptionResNetV2', {'include_top': False, 'input_shape': (75, 75, 3), 'pooling': 'avg'}, ('inception_resnet_v2', 54336736, 54276192, (None, 1536), 781, 896, '488393dd0d0f0d3f', 'e359508f37d3d39b')),
+    ('InceptionResNetV2', {'include_top': False, 'input_shape': (96, 80, 3), 'classes': 7}, ('inception_resnet_v2', 54336736, 54276192, (None, 1, 1, 1536), 780, 896, 'a04ea97c6f7f5b48', 'e359508f37d3d39b')),
+]
+
+# Same, with weight_layers=False (Keras puts NASNet's weights under name scopes such as
+# 'reduction_A_block_stem_1/', which are not layer names; layer names are compared).
+KERAS_DIGESTS_NASNET = [
+    ('NASNetMobile', {'input_shape': (32, 32, 3)}, ('nasnet_mobile', 5326716, 5289978, (None, 1000), 771, 1126, '7eb84cee33754946', '5dd51a6c270f7e12')),
+    ('NASNetMobile', {'include_top': False, 'input_shape': (48, 40, 3), 'pooling': 'max'}, ('nasnet_mobile', 4269716, 4232978, (None, 1056), 770, 1124, '9245749c12d2e1b1', '30904d3efaa4d6cf')),
+    ('NASNetLarge', {'input_shape': (32, 32, 3), 'classes': 10, 'classifier_activation': None}, ('nasnet_large', 84957148, 84760480, (None, 10), 1041, 1546, '1ca023ac10d8969e', '81731c47f7777e22')),
+    ('NASNetLarge', {'include_top': False, 'input_shape': (32, 32, 3)}, ('nasnet_large', 84916818, 84720150, (None, 1, 1, 4032), 1039, 1544, '851b79185474220c', 'b034462a3a98aad1')),
+]
+
+
+@pytest.mark.parametrize("entry", KERAS_DIGESTS_IRV2, ids=entry_ids(KERAS_DIGESTS_IRV2))
+def test_inception_resnet_v2_equals_keras(entry):
+    assert_digest_equals_keras(entry, weight_layers=True)
+
+
+@pytest.mark.parametrize("entry", KERAS_DIGESTS_NASNET, ids=entry_ids(KERAS_DIGESTS_NASNET))
+def test_nasnet_equals_keras(entry):
+    assert_digest_equals_keras(entry, weight_layers=False)
+
+
+def test_inception_resnet_v2_and_nasnet_spot_names():
+    keras.backend.clear_session()
+    m = A.InceptionResNetV2(weights=None, include_top=False, input_shape=(75, 75, 3))
+    names = [l.name for l in m.layers]
+    # Keras 3.15.1: these names and the 1x1 output at 75x75
+    assert names[1:4] == ["conv2d", "batch_normalization", "activation"]
+    for n in ("mixed_5b", "block35_1_mixed", "block35_1_conv", "custom_scale_layer",
+              "block35_1_ac", "mixed_6a", "block17_20_ac", "mixed_7a",
+              "custom_scale_layer_39", "block8_10_conv", "conv_7b_bn", "conv_7b_ac"):
+        assert n in names
+    assert "block8_10_ac" not in names          # the last block has no activation
+    assert names[-1] == "conv_7b_ac" and tuple(m.output.shape) == (None, 1, 1, 1536)
+    keras.backend.clear_session()
+    m = A.NASNetMobile(weights=None, include_top=False)
+    names = [l.name for l in m.layers]
+    assert names[1:3] == ["stem_conv1", "stem_bn1"]
+    assert "adjust_conv_projection_reduce_4" in names and "normal_concat_11" in names
+    assert tuple(m.input.shape) == (None, 224, 224, 3)      # Keras' default without top
+    assert tuple(m.output.shape) == (None, 7, 7, 1056)
+
+
+def test_custom_scale_layer_against_numpy():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 3, 3, 4)).astype("float32")
+    r = rng.normal(size=(2, 3, 3, 4)).astype("float32")
+    layer = inception_resnet_v2.CustomScaleLayer(0.17)
+    got = np.asarray(layer([x, r]))
+    np.testing.assert_allclose(got, x.astype("float64") + 0.17 * r.astype("float64"),
+                               rtol=1e-6, atol=1e-6)
+    assert layer.weights == [] and layer.get_config()["scale"] == 0.17
+    assert layer.name.startswith("custom_scale_layer")
+    with pytest.raises(ValueError, match="shortcut, residual"):
+        layer(x)
+
+
+def test_inception_resnet_v2_block_wiring_against_numpy():
+    # one block35 of a tiny model: out = relu(x + 0.17 * conv1x1(concat(branches)))
+    keras.backend.clear_session()
+    inp = keras.Input((5, 5, 320))
+    out = inception_resnet_v2._residual_block(inp, 0.17, "block35", 1)
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(3).normal(size=(1, 5, 5, 320)).astype("float32")
+    mixed = model.get_layer("block35_1_mixed")
+    sub = keras.Model(inp, mixed.output)
+    conv = model.get_layer("block35_1_conv")
+    kernel, bias = [np.asarray(w, dtype="float64") for w in conv.get_weights()]
+    up = np.asarray(sub(x), dtype="float64") @ kernel[0, 0] + bias
+    want = np.maximum(x.astype("float64") + 0.17 * up, 0.0)
+    np.testing.assert_allclose(np.asarray(model(x)), want, rtol=1e-4, atol=1e-4)
+
+
+def test_inception_resnet_v2_and_nasnet_preprocess_and_errors():
+    x = np.array([[[[0.0, 127.5, 255.0]]]], dtype="float32")
+    want = np.array([[[[-1.0, 0.0, 1.0]]]])
+    np.testing.assert_allclose(inception_resnet_v2.preprocess_input(x.copy()), want)
+    np.testing.assert_allclose(nasnet.preprocess_input(x.copy()), want)
+    with pytest.raises(ValueError, match="75x75"):
+        A.InceptionResNetV2(weights=None, include_top=False, input_shape=(64, 64, 3))
+    with pytest.raises(ValueError, match="classes"):
+        A.NASNetMobile(weights="imagenet", classes=10)
+    with pytest.raises(ValueError, match="fully known"):
+        A.NASNetLarge(weights="imagenet", include_top=False, input_shape=(None, None, 3))
+    with pytest.raises(ValueError, match="32x32"):
+        A.NASNetMobile(weights=None, input_shape=(20, 20, 3))
+    keras.backend.set_image_data_format("channels_first")
+    try:
+        with pytest.raises(ValueError, match="channels_last"):
+            A.NASNetMobile(weights=None)
+    finally:
+        keras.backend.set_image_data_format("channels_last")
+    assert A.nasnet.NASNetLarge is A.NASNetLarge
+    assert A.inception_resnet_v2.InceptionResNetV2.__name__ == "InceptionResNetV2"

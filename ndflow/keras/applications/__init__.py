@@ -12,7 +12,8 @@ from ndflow.keras._lazy import lazy_getattr
 _A = "ndflow.keras.applications."
 _SUBMODULES = ("imagenet_utils", "mobilenet_v2", "resnet", "resnet50", "vgg16", "vgg19",
                "efficientnet", "densenet", "mobilenet", "resnet_v2", "xception",
-               "inception_v3", "mobilenet_v3", "convnext", "efficientnet_v2")
+               "inception_v3", "mobilenet_v3", "convnext", "efficientnet_v2",
+               "inception_resnet_v2", "nasnet")
 
 _TABLE = {
     "MobileNetV2": _A + "mobilenet_v2",
@@ -25,6 +26,8 @@ _TABLE = {
     "ResNet152V2": _A + "resnet_v2",
     "Xception": _A + "xception", "InceptionV3": _A + "inception_v3",
     "MobileNetV3Small": _A + "mobilenet_v3", "MobileNetV3Large": _A + "mobilenet_v3",
+    "InceptionResNetV2": _A + "inception_resnet_v2",
+    "NASNetMobile": _A + "nasnet", "NASNetLarge": _A + "nasnet",
 }
 _TABLE.update({"EfficientNetB%d" % i: _A + "efficientnet" for i in range(8)})
 _TABLE.update({"ConvNeXt" + v: _A + "convnext"
