@@ -224,6 +224,25 @@ class _QueryValueKeyBuild:
         if self._build_shapes is None:
             self._build_shapes = free(query_shape)
 
+    def _build_and_masks(self, query, value, key, key_is_value, query_mask, value_mask,
+                         key_mask):
+        """Build on the first call (then apply weights given to the constructor) and
+        return the query, value and key masks: the explicit ones, else those the tensors
+        carry (a key that is the value shares its mask)."""
+        if not self.built:
+            self.build(tuple(query._value.shape), tuple(value._value.shape),
+                       tuple(key._value.shape))
+            if self._initial_weights is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
+        if query_mask is None:
+            query_mask = get_keras_mask(query)
+        if value_mask is None:
+            value_mask = get_keras_mask(value)
+        if key_mask is None and not key_is_value:
+            key_mask = get_keras_mask(key)
+        return query_mask, value_mask, key_mask
+
     def _maybe_build(self, inputs):
         pass   # built in call(), where the shapes of query, value and key are all known
 
@@ -466,18 +485,8 @@ class MultiHeadAttention(_QueryValueKeyBuild, Layer):
             key_is_value = key is value
             key = self._tensor(key)
         axes = self._check_shapes(query, value, key)
-        if not self.built:
-            self.build(tuple(query._value.shape), tuple(value._value.shape),
-                       tuple(key._value.shape))
-            if self._initial_weights is not None:
-                self.set_weights(self._initial_weights)
-                self._initial_weights = None
-        if query_mask is None:
-            query_mask = get_keras_mask(query)
-        if value_mask is None:
-            value_mask = get_keras_mask(value)
-        if key_mask is None and not key_is_value:
-            key_mask = get_keras_mask(key)
+        query_mask, value_mask, key_mask = self._build_and_masks(
+            query, value, key, key_is_value, query_mask, value_mask, key_mask)
         qs, vs = tuple(query._value.shape), tuple(value._value.shape)
         r, na = len(qs), len(axes)
         other = [i for i in range(r - 1) if i not in axes]       # batch + non-attention

@@ -11,7 +11,7 @@ import numpy as np
 
 from ndflow.core.tensor import Tensor
 from ndflow.keras.engine.layer import Layer
-from ndflow.keras.engine.masking import get_keras_mask, set_keras_mask
+from ndflow.keras.engine.masking import set_keras_mask
 from ndflow.keras import activations, initializers, regularizers, constraints
 from ndflow.keras.layers.attention import _QueryValueKeyBuild, _unpack_qvk_shapes
 from ndflow.keras.layers.convolutional import _kernel_bias_config
@@ -362,18 +362,8 @@ class GroupedQueryAttention(_QueryValueKeyBuild, Layer):
                 raise ValueError("GroupQueryAttention %r: %s must have shape (batch, time, "
                                  "features), got shape %s." % (self.name, what,
                                                                tuple(t._value.shape)))
-        if not self.built:
-            self.build(tuple(query._value.shape), tuple(value._value.shape),
-                       tuple(key._value.shape))
-            if self._initial_weights is not None:
-                self.set_weights(self._initial_weights)
-                self._initial_weights = None
-        if query_mask is None:
-            query_mask = get_keras_mask(query)
-        if value_mask is None:
-            value_mask = get_keras_mask(value)
-        if key_mask is None and not key_is_value:
-            key_mask = get_keras_mask(key)
+        query_mask, value_mask, key_mask = self._build_and_masks(
+            query, value, key, key_is_value, query_mask, value_mask, key_mask)
         b, tq = query._value.shape[:2]
         tv = value._value.shape[1]
         allowed = None
